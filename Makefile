@@ -1,0 +1,40 @@
+# dualcheck: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install bench lint load clean
+
+$(STAMP): pyproject.toml constraints.txt
+	scripts/system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate, load the reference data, serve on 127.0.0.1:8000
+run: install
+	$(BIN)/dualcheck db upgrade
+	$(BIN)/dualcheck setup
+	$(BIN)/dualcheck serve --host 127.0.0.1 --port 8000
+
+## make test: the whole suite, on SQLite and PostgreSQL (started here if none runs)
+test: install
+	scripts/run-tests.sh
+
+load: install
+	$(BIN)/dualcheck db upgrade
+	$(BIN)/dualcheck setup
+
+bench: install
+	scripts/bench.sh
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# System packages the Python dependencies need to build where no wheel exists
+# (PyICU, used by followthemoney's name normalisation, compiles against libicu).
+set -euo pipefail
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists icu-i18n 2>/dev/null || missing+=(libicu-dev)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "system-deps: installing ${missing[*]} from Debian packages" >&2
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"

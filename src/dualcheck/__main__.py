@@ -1,0 +1,3 @@
+from dualcheck.cli import main
+
+main()

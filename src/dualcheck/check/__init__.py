@@ -1,0 +1,1 @@
+"""One transaction check: screening + classification + rules + ledger."""

@@ -1,0 +1,76 @@
+"""The `dualcheck` command line: one group per domain, thin over the domain functions.
+
+Errors are one line on stderr: exit 2 for bad input or configuration, 1 for a business "no"
+where a command says so.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from dualcheck import __version__
+from dualcheck.cli import bench, db, ledger, serve, setup
+from dualcheck.errors import DualcheckError
+
+app = typer.Typer(
+    name="dualcheck",
+    help="Export-control compliance for dual-use items: lists, screening, classification, "
+         "licence determination and records.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dualcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Show the version and exit.")) -> None:
+    """Set up logging from the settings before any command runs."""
+    from dualcheck.config import get_settings
+    from dualcheck.logs import configure_logging
+
+    cfg = get_settings()
+    configure_logging(cfg.log_level, cfg.log_format)
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(bench.app, name="bench")
+app.command("serve")(serve.serve)
+app.command("setup")(setup.setup)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the Typer app and turn every error into one line and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="dualcheck", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("dualcheck: aborted\n")
+        sys.exit(130)
+    except typer.TyperException as exc:  # click's usage errors, vendored by typer
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            sys.stdout.write(ctx.get_help() + "\n")
+            sys.exit(0)
+        where = f"{ctx.command_path}: " if ctx is not None else "dualcheck: "
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        sys.stderr.write(f"{where}{' '.join(message.split())}\n")
+        sys.exit(getattr(exc, "exit_code", 2))
+    except DualcheckError as exc:
+        sys.stderr.write(f"dualcheck: {exc}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("dualcheck: interrupted\n")
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,29 @@
+"""`dualcheck setup`: migrate and load every kind of reference data found in DUALCHECK_DATA_DIR.
+
+Each domain that loads reference data contributes one step. Loading is idempotent: the same
+files loaded again change nothing, so `make run` can run it every time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from dualcheck.cli.common import console, database, settings
+from dualcheck.db.engine import Database
+from dualcheck.errors import ConfigError
+
+SetupStep = Callable[[Database, Path], str]
+
+STEPS: list[tuple[str, SetupStep]] = []
+
+
+def setup() -> None:
+    """Migrate the database and load the reference data (lists, control lists) from the data dir."""
+    db = database()
+    data_dir = settings().effective_data_dir
+    if not data_dir.is_dir():
+        raise ConfigError(f"DUALCHECK_DATA_DIR {data_dir}: folder not found")
+    console.print(f"database {db.safe_url} migrated; reference data from {data_dir}")
+    for name, step in STEPS:
+        console.print(f"[bold]{name}[/bold]: {step(db, data_dir)}")

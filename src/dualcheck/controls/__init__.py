@@ -1,0 +1,1 @@
+"""Control lists as versioned trees, search and classification."""

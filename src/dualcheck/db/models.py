@@ -1,0 +1,13 @@
+"""Imports every domain's ORM tables so that Base.metadata is complete (for Alembic checks)."""
+
+from dualcheck.check import models as check_models
+from dualcheck.controls import models as controls_models
+from dualcheck.db.base import Base
+from dualcheck.ledger import models as ledger_models
+from dualcheck.lists import models as lists_models
+from dualcheck.screening import models as screening_models
+
+metadata = Base.metadata
+
+__all__ = ["check_models", "controls_models", "ledger_models", "lists_models", "metadata",
+           "screening_models"]

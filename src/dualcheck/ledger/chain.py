@@ -1,0 +1,106 @@
+"""Append to and verify the hash chain.
+
+Every record's hash covers its own fields and the previous record's hash, so altering,
+deleting, inserting or reordering any record breaks the chain from that point on. Appends
+lock the chain head (row lock on PostgreSQL, the write lock on SQLite via BEGIN IMMEDIATE)
+so concurrent writers never fork the chain; the unique sequence number is the backstop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dualcheck.db.base import utcnow
+from dualcheck.ledger.canonical import canonical_json, sha256_hex
+from dualcheck.ledger.models import LedgerHead, LedgerRecord
+
+GENESIS_HASH = "0" * 64
+
+
+def record_hash(*, seq: int, record_id: str, kind: str, actor: str, created_at: dt.datetime,
+                subject: str | None, payload: str, prev_hash: str) -> str:
+    header = canonical_json({
+        "seq": seq, "record_id": record_id, "kind": kind, "actor": actor,
+        "created_at": created_at, "subject": subject, "prev_hash": prev_hash,
+    })
+    return sha256_hex(header + "\n" + payload)
+
+
+def append(session: Session, kind: str, payload: dict[str, Any], *, actor: str,
+           subject: str | None = None) -> LedgerRecord:
+    """Append one record in the caller's transaction (commit it with the decision it proves)."""
+    head = session.execute(select(LedgerHead).where(LedgerHead.id == 1).with_for_update()).scalar_one()
+    created_at = utcnow()
+    body = canonical_json(payload)
+    record = LedgerRecord(
+        seq=head.seq + 1, record_id=str(uuid.uuid4()), kind=kind, actor=actor, created_at=created_at,
+        subject=subject, payload=body, prev_hash=head.hash,
+    )
+    record.hash = record_hash(seq=record.seq, record_id=record.record_id, kind=kind, actor=actor,
+                              created_at=created_at, subject=subject, payload=body, prev_hash=head.hash)
+    session.add(record)
+    head.seq = record.seq
+    head.hash = record.hash
+    session.flush()
+    return record
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    records: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"ledger intact: {self.records} records, chain verified"
+        return f"ledger broken at record {self.first_bad_seq}: {self.reason}"
+
+
+def iter_records(session: Session, batch: int = 5000) -> Iterator[LedgerRecord]:
+    last = 0
+    while True:
+        rows = session.execute(
+            select(LedgerRecord).where(LedgerRecord.seq > last).order_by(LedgerRecord.seq).limit(batch)
+        ).scalars().all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session) -> Verification:
+    """Walk the whole chain and compare it with the head."""
+    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    for rec in iter_records(session):
+        if rec.seq != expected_seq:
+            return Verification(False, count, expected_seq, f"record {expected_seq} is missing")
+        if rec.prev_hash != prev_hash:
+            return Verification(False, count, rec.seq, "previous-hash link does not match the record before")
+        try:
+            json.loads(rec.payload)
+        except ValueError:
+            return Verification(False, count, rec.seq, "payload is not valid JSON")
+        actual = record_hash(seq=rec.seq, record_id=rec.record_id, kind=rec.kind, actor=rec.actor,
+                             created_at=rec.created_at, subject=rec.subject, payload=rec.payload,
+                             prev_hash=rec.prev_hash)
+        if actual != rec.hash:
+            return Verification(False, count, rec.seq, "content does not match its hash (altered)")
+        prev_hash, expected_seq, count = rec.hash, expected_seq + 1, count + 1
+    head = session.get(LedgerHead, 1)
+    if head is None:
+        return Verification(False, count, None, "chain head is missing")
+    if head.seq != count or head.hash != prev_hash:
+        return Verification(False, count, count + 1 if head.seq > count else head.seq,
+                            f"chain head says {head.seq} records, found {count} (records removed at the end)")
+    return Verification(True, count)

@@ -1,0 +1,36 @@
+"""Ledger tables: append-only records in one hash chain, and the chain head."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dualcheck.db.base import Base, UTCDateTime
+
+SeqType = BigInteger().with_variant(Integer, "sqlite")
+
+
+class LedgerRecord(Base):
+    __tablename__ = "ledger_records"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    record_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LedgerHead(Base):
+    """Single row (id=1): the sequence number and hash of the last record."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(SeqType)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""Restricted-party lists: parsers per official format, versions, diffs, updater."""

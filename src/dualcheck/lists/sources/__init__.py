@@ -1,0 +1,1 @@
+"""Parsers, one per official list format."""

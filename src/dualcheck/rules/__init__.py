@@ -1,0 +1,1 @@
+"""Licence determination: facts, rules with citations, outcome. Knows no HTTP or database."""

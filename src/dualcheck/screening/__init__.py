@@ -1,0 +1,1 @@
+"""Party screening: normalise, index, score, explain."""
