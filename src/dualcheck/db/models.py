@@ -1,6 +1,7 @@
 """Imports every domain's ORM tables so that Base.metadata is complete (for Alembic checks)."""
 
 from dualcheck.check import models as check_models
+from dualcheck.licences import models as licences_models
 from dualcheck.controls import models as controls_models
 from dualcheck.db.base import Base
 from dualcheck.ledger import models as ledger_models
@@ -9,5 +10,5 @@ from dualcheck.screening import models as screening_models
 
 metadata = Base.metadata
 
-__all__ = ["check_models", "controls_models", "ledger_models", "lists_models", "metadata",
+__all__ = ["check_models", "controls_models", "ledger_models", "licences_models", "lists_models", "metadata",
            "screening_models"]

@@ -1,0 +1,1 @@
+"""Licences and their balances, registrations for general authorisations, holds on transactions."""

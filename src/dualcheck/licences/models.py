@@ -1,0 +1,1 @@
+"""ORM tables of this domain (none yet)."""
