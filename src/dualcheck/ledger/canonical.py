@@ -42,3 +42,9 @@ def canonical_json(value: Any) -> str:
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def iso_z(value: dt.datetime) -> str:
+    """A UTC datetime exactly as canonical JSON writes it (ISO 8601 with a Z)."""
+    text: str = _default(value)
+    return text

@@ -4,6 +4,9 @@ Every record's hash covers its own fields and the previous record's hash, so alt
 deleting, inserting or reordering any record breaks the chain from that point on. Appends
 lock the chain head (row lock on PostgreSQL, the write lock on SQLite via BEGIN IMMEDIATE)
 so concurrent writers never fork the chain; the unique sequence number is the backstop.
+
+Every ``DUALCHECK_LEDGER_CHECKPOINT_EVERY`` records, ``append`` also signs a checkpoint in the
+same transaction (see ``checkpoints``); ``verify`` checks the chain and every checkpoint.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +23,10 @@ from sqlalchemy.orm import Session
 
 from dualcheck.db.base import utcnow
 from dualcheck.ledger.canonical import canonical_json, sha256_hex
-from dualcheck.ledger.models import LedgerHead, LedgerRecord
+from dualcheck.ledger.checkpoints import create_checkpoint, statement_of
+from dualcheck.ledger.merkle import Frontier
+from dualcheck.ledger.models import LedgerCheckpoint, LedgerHead, LedgerRecord
+from dualcheck.ledger.settings import ledger_settings
 
 GENESIS_HASH = "0" * 64
 
@@ -50,6 +56,9 @@ def append(session: Session, kind: str, payload: dict[str, Any], *, actor: str,
     head.seq = record.seq
     head.hash = record.hash
     session.flush()
+    every = ledger_settings().checkpoint_every
+    if every and record.seq % every == 0:
+        create_checkpoint(session)
     return record
 
 
@@ -59,10 +68,12 @@ class Verification:
     records: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    checkpoints: int = 0
 
     def summary(self) -> str:
         if self.ok:
-            return f"ledger intact: {self.records} records, chain verified"
+            return (f"ledger intact: {self.records} records, chain verified, "
+                    f"{self.checkpoints} signed checkpoints verified")
         return f"ledger broken at record {self.first_bad_seq}: {self.reason}"
 
 
@@ -79,8 +90,44 @@ def iter_records(session: Session, batch: int = 5000) -> Iterator[LedgerRecord]:
         session.expunge_all()
 
 
-def verify(session: Session) -> Verification:
-    """Walk the whole chain and compare it with the head."""
+def local_trusted_keys() -> dict[str, str]:
+    """{key id: public PEM} of this installation's signing key, if it has one (never creates it)."""
+    from dualcheck.ledger.keys import signing_key
+
+    path = ledger_settings().effective_key_file
+    if not path.exists():
+        return {}
+    key = signing_key(path, create=False)
+    return {key.key_id: key.public_pem}
+
+
+def _checkpoint_problem(cp: LedgerCheckpoint, rec: LedgerRecord, frontier: Frontier,
+                        trusted: Mapping[str, str]) -> str | None:
+    from dualcheck.ledger.offline import load_public_key, signature_valid
+
+    pem = trusted.get(cp.key_id)
+    if pem is None:
+        return f"checkpoint {cp.seq} is signed by key {cp.key_id}, which is not a trusted key"
+    if not signature_valid(load_public_key(pem.encode("ascii")), cp.signature, statement_of(cp)):
+        return f"checkpoint {cp.seq} signature does not verify (checkpoint altered or forged)"
+    if cp.head_hash != rec.hash:
+        return f"record differs from what checkpoint {cp.seq} signed"
+    if cp.merkle_root != frontier.root().hex():
+        return f"records 1..{cp.seq} differ from what checkpoint {cp.seq} signed (Merkle root)"
+    return None
+
+
+def verify(session: Session, *, trusted_keys: Mapping[str, str] | None = None) -> Verification:
+    """Walk the whole chain, check every signed checkpoint, and compare with the head.
+
+    ``trusted_keys`` ({key id: public PEM}) defaults to this installation's own signing key.
+    """
+    trusted = local_trusted_keys() if trusted_keys is None else trusted_keys
+    checkpoints = {c.seq: c for c in session.execute(select(LedgerCheckpoint)).scalars()}
+    for c in checkpoints.values():
+        session.expunge(c)
+    frontier = Frontier()
+    checked = 0
     prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
     for rec in iter_records(session):
         if rec.seq != expected_seq:
@@ -96,11 +143,23 @@ def verify(session: Session) -> Verification:
                              prev_hash=rec.prev_hash)
         if actual != rec.hash:
             return Verification(False, count, rec.seq, "content does not match its hash (altered)")
+        frontier.add(rec.hash)
+        cp = checkpoints.get(rec.seq)
+        if cp is not None:
+            problem = _checkpoint_problem(cp, rec, frontier, trusted)
+            if problem:
+                return Verification(False, count, rec.seq, problem, checked)
+            checked += 1
         prev_hash, expected_seq, count = rec.hash, expected_seq + 1, count + 1
+    beyond = sorted(seq for seq in checkpoints if seq > count)
+    if beyond:
+        return Verification(False, count, count + 1,
+                            f"checkpoint {beyond[0]} signed {beyond[0]} records, found {count} (records removed)",
+                            checked)
     head = session.get(LedgerHead, 1)
     if head is None:
         return Verification(False, count, None, "chain head is missing")
     if head.seq != count or head.hash != prev_hash:
         return Verification(False, count, count + 1 if head.seq > count else head.seq,
                             f"chain head says {head.seq} records, found {count} (records removed at the end)")
-    return Verification(True, count)
+    return Verification(True, count, checkpoints=checked)

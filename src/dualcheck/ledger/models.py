@@ -34,3 +34,22 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(SeqType)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerCheckpoint(Base):
+    """A signed statement: the first ``seq`` records have this head hash and this Merkle root.
+
+    ``frontier`` (JSON list of hex subtree roots) lets the next checkpoint extend this one without
+    rereading older records; verification never trusts it and recomputes the root from the records.
+    """
+
+    __tablename__ = "ledger_checkpoints"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    merkle_root: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))

@@ -1,0 +1,29 @@
+"""Helpers shared by the ledger and licences tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dualcheck.db.engine import Database
+from dualcheck.ledger import append
+from dualcheck.ledger.keys import forget_keys
+from dualcheck.ledger.settings import reset_ledger_settings_cache
+
+
+@pytest.fixture
+def ledger_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Fresh ledger settings and key cache; set DUALCHECK_LEDGER_* through the returned monkeypatch."""
+    reset_ledger_settings_cache()
+    forget_keys()
+    yield monkeypatch
+    reset_ledger_settings_cache()
+    forget_keys()
+
+
+def fill(db: Database, n: int, *, subject: str = "tx-{i}", kind: str = "test.event") -> None:
+    for i in range(n):
+        with db.write_session() as s:
+            append(s, kind, {"i": i, "party": "Müller GmbH" if i % 3 == 0 else "Acme"}, actor="tester",
+                   subject=subject.format(i=i % 4))
