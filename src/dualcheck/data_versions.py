@@ -9,8 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dualcheck.lists.store import current_versions as list_versions
+
 
 def loaded_data_versions(session: Session) -> dict[str, Any]:
     """{"lists": {name: {...}}, "controls": {name: {...}}} for what is loaded now."""
     versions: dict[str, Any] = {"lists": {}, "controls": {}}
+    versions["lists"] = list_versions(session)
     return versions

@@ -12,6 +12,7 @@ import typer
 
 from dualcheck import __version__
 from dualcheck.cli import bench, db, ledger, serve, setup
+from dualcheck.cli import lists as lists_cli
 from dualcheck.errors import DualcheckError
 
 app = typer.Typer(
@@ -44,6 +45,7 @@ def root(version: bool = typer.Option(False, "--version", callback=_version, is_
 app.add_typer(db.app, name="db")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(bench.app, name="bench")
+app.add_typer(lists_cli.app, name="lists")
 app.command("serve")(serve.serve)
 app.command("setup")(setup.setup)
 

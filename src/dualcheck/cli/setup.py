@@ -12,10 +12,12 @@ from pathlib import Path
 from dualcheck.cli.common import console, database, settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import ConfigError
+from dualcheck.lists.loader import setup_step as lists_setup_step
 
 SetupStep = Callable[[Database, Path], str]
 
 STEPS: list[tuple[str, SetupStep]] = []
+STEPS.append(("lists", lists_setup_step))
 
 
 def setup() -> None:

@@ -1,0 +1,147 @@
+"""`dualcheck lists ...`: load, status, versions, diff, show, update."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, progress, settings
+from dualcheck.errors import BadInput
+
+app = typer.Typer(help="Restricted-party lists: load official files, versions, diffs, updates.",
+                  no_args_is_help=True)
+
+
+def _date_option(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{value!r} is not a date YYYY-MM-DD", source=option) from None
+
+
+def load_files(paths: list[Path], published: dt.date | None = None, fmt: str | None = None) -> list[dict[str, Any]]:
+    from dualcheck.lists.loader import load_paths
+
+    db = database()
+    with progress("loading lists") as advance:
+        results = load_paths(db, paths, actor=settings().actor, published=published, forced_format=fmt,
+                             advance=advance)
+    return [r.as_dict() for r in results]
+
+
+@app.command("load")
+def load(paths: list[Path] = typer.Argument(..., help="List files or folders (format detected from content)."),
+         published: str | None = typer.Option(None, "--published",
+                                              help="Publication date YYYY-MM-DD when neither the file's content "
+                                                   "nor its name gives one."),
+         fmt: str | None = typer.Option(None, "--format", help="Force a format (see `lists formats`)."),
+         output: OutputFormat = typer.Option(OutputFormat.text, "--output", help="text or json.")) -> None:
+    """Load restricted-party list files; the same bytes again are a no-op."""
+    results = load_files(paths, _date_option(published, "--published"), fmt)
+
+    def render(doc: list[dict[str, Any]]) -> None:
+        for row in doc:
+            what = "loaded" if row["status"] == "loaded" else "unchanged (already loaded)"
+            console.print(f"{row['list']:<16} version {row['version']}  published {row['published']}  "
+                          f"{row['entities']:>6} entities  {what}  [{', '.join(row['files'])}]", markup=False)
+
+    emit({"loaded": results} if output == OutputFormat.json else results, output, render)
+
+
+@app.command("formats")
+def formats() -> None:
+    """The formats that can be loaded (detected from content)."""
+    from dualcheck.lists.loader import known_formats
+
+    for name in known_formats():
+        console.print(name)
+
+
+@app.command("status")
+def status(fmt: OutputFormat = FormatOption,
+           max_age_days: int = typer.Option(30, "--max-age-days", help="Warn when a list is older than this.")) -> None:
+    """Each list's current version, its age and entity count."""
+    from dualcheck.lists.store import list_versions, version_info
+
+    with database().session() as session:
+        rows = [version_info(v) for v in list_versions(session) if v.is_current]
+    today = dt.date.today()
+    for row in rows:
+        row["age_days"] = (today - dt.date.fromisoformat(row["published"])).days
+        row["stale"] = row["age_days"] > max_age_days
+    doc = {"lists": rows, "max_age_days": max_age_days}
+
+    def render(doc: dict[str, Any]) -> None:
+        if not doc["lists"]:
+            console.print("no lists loaded: run `dualcheck lists load PATH`")
+        for row in doc["lists"]:
+            warn = f"  [yellow]older than {max_age_days} days[/yellow]" if row["stale"] else ""
+            console.print(f"{row['name']:<16} version {row['version']:<4} published {row['published']} "
+                          f"({row['age_days']} days)  {row['entities']:>6} entities  {row['sha256'][:12]}{warn}")
+
+    emit(doc, fmt, render)
+
+
+@app.command("versions")
+def versions(name: str | None = typer.Argument(None, help="List name, e.g. us-ofac-sdn."),
+             fmt: OutputFormat = FormatOption) -> None:
+    """Every loaded version (of one list, or of all)."""
+    from dualcheck.lists.store import list_versions, version_info
+
+    with database().session() as session:
+        doc = {"versions": [version_info(v) for v in list_versions(session, name)]}
+
+    def render(doc: dict[str, Any]) -> None:
+        for row in doc["versions"]:
+            mark = "*" if row["current"] else " "
+            console.print(f"{mark} {row['name']:<16} version {row['version']:<4} published {row['published']} "
+                          f"{row['entities']:>6} entities  {row['format']}  {', '.join(row['files'])}")
+
+    emit(doc, fmt, render)
+
+
+@app.command("diff")
+def diff(name: str = typer.Argument(..., help="List name, e.g. us-ofac-sdn."),
+         from_ref: str | None = typer.Argument(None, help="Version id or publication date (default: the one "
+                                                          "before TO)."),
+         to_ref: str | None = typer.Argument(None, help="Version id or publication date (default: current)."),
+         fmt: OutputFormat = FormatOption,
+         limit: int = typer.Option(20, "--limit", help="Changes shown in text output.")) -> None:
+    """Entities added, removed and modified between two versions of a list."""
+    from dualcheck.lists.diff import diff_versions
+
+    with database().session() as session:
+        doc = diff_versions(session, name, from_ref, to_ref)
+
+    def render(doc: dict[str, Any]) -> None:
+        console.print(f"{doc['list']}: {doc['from']} (version {doc['from_version']}) -> {doc['to']} "
+                      f"(version {doc['to_version']}): {doc['added']} added, {doc['removed']} removed, "
+                      f"{doc['modified']} modified")
+        for change in doc["changes"][:limit]:
+            console.print(f"  {change['change']:<8} {change['entity_id']}  {change['caption']}", markup=False)
+            for field, values in (change.get("fields") or {}).items():
+                console.print(f"      {field}: {values['old']} -> {values['new']}", markup=False)
+        if len(doc["changes"]) > limit:
+            console.print(f"  ... {len(doc['changes']) - limit} more (--limit, or --format json)")
+
+    emit(doc, fmt, render)
+
+
+@app.command("show")
+def show(entity_id: str = typer.Argument(..., help="Entity id, e.g. us-ofac-sdn-36."),
+         version: int | None = typer.Option(None, "--version", help="Version id (default: current)."),
+         fmt: OutputFormat = FormatOption) -> None:
+    """One listed entity with its source record."""
+    from dataclasses import asdict
+
+    from dualcheck.lists.store import get_entity
+
+    with database().session() as session:
+        found = get_entity(session, entity_id, version)
+    doc = {"entity": asdict(found.entity), "source_record": found.source_record, "version": found.version}
+    emit(doc, fmt, lambda d: console.print_json(data=d))

@@ -1,0 +1,254 @@
+"""Load list files into versions: detect each file's format from its content, parse everything
+first, then write every new version in ONE transaction (with its ledger record), so a bad
+file anywhere leaves the database exactly as it was.
+
+Loading bytes that are already loaded is a no-op. A list's current version is the one with the
+latest publication date (the latest loaded among equal dates), so loading an old snapshot
+after a new one keeps the new one current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from dualcheck import ledger
+from dualcheck.db.base import utcnow
+from dualcheck.db.engine import Database
+from dualcheck.errors import BadInput
+from dualcheck.lists import sources
+from dualcheck.lists.models import ListEntityRow, ListVersion
+from dualcheck.lists.sources.base import FORMATS, Format, ParsedList, Record, Source, detect
+
+SNIFF_BYTES = 65536
+_FULL_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_MONTH = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
+COMPANION_KIND = {"ofac-csv-address": "address", "ofac-csv-alias": "alias", "ofac-csv-comment": "comment"}
+INSERT_CHUNK = 2000
+
+
+@dataclass
+class Unit:
+    """One source and its detected format."""
+
+    source: Source
+    fmt: Format
+
+    @property
+    def files(self) -> list[str]:
+        return [self.source.name, *sorted(self.source.companion_names.values())]
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256(self.source.data)
+        for kind in sorted(self.source.companions):
+            digest.update(self.source.companions[kind])
+        return digest.hexdigest()
+
+
+@dataclass
+class LoadResult:
+    list_name: str
+    version_id: int | None
+    published: str
+    entities: int
+    sha256: str
+    files: list[str]
+    status: str  # "loaded" or "unchanged"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"list": self.list_name, "version": self.version_id, "published": self.published,
+                "entities": self.entities, "sha256": self.sha256, "files": self.files, "status": self.status}
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise BadInput("no such file or folder", source=str(path))
+    return found
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(SNIFF_BYTES)
+
+
+def collect_units(paths: Iterable[Path], forced_format: str | None = None) -> list[Unit]:
+    """Detect every file's format; attach OFAC companion files to their primary file."""
+    if forced_format is not None and forced_format not in FORMATS:
+        raise BadInput(f"unknown format {forced_format!r}; known: {', '.join(sorted(FORMATS))}", source="--format")
+    primaries: list[Unit] = []
+    companions: list[tuple[Path, str]] = []
+    for path in _files(paths):
+        fmt = FORMATS[forced_format] if forced_format else detect(_head(path), path)
+        if fmt is None:
+            raise BadInput("format not recognised from its content (use --format to name it)", source=path.name)
+        if fmt.companion_of:
+            companions.append((path, fmt.name))
+        else:
+            primaries.append(Unit(Source(path, path.read_bytes()), fmt))
+    for path, fmt_name in companions:
+        owner = _companion_owner(path, fmt_name, primaries)
+        kind = COMPANION_KIND[fmt_name]
+        owner.source.companions[kind] = path.read_bytes()
+        owner.source.companion_names[kind] = path.name
+    return primaries
+
+
+def _companion_owner(path: Path, fmt_name: str, primaries: list[Unit]) -> Unit:
+    """The primary file of the same set: same folder, same format family, and (when several) the
+    one whose file-name stem the companion shares (cons_alt.csv belongs with cons_prim.csv)."""
+    family = FORMATS[fmt_name].companion_of
+    candidates = [u for u in primaries if u.fmt.name == family and u.source.path.parent == path.parent]
+    if len(candidates) > 1:
+        prefix = path.name.split("_")[0].lower() if "_" in path.name else ""
+        candidates = [u for u in candidates if prefix and u.source.name.lower().startswith(prefix)] or [
+            u for u in candidates if "_" not in u.source.name]
+    if len(candidates) != 1:
+        raise BadInput("companion file without exactly one primary file beside it", source=path.name)
+    return candidates[0]
+
+
+def date_from_name(*names: str) -> tuple[dt.date, str] | None:
+    """A YYYY-MM-DD in the file name (or folder name), else a YYYY-MM (taken as the 1st)."""
+    for name in names:
+        if m := _FULL_DATE.search(name):
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3])), "file name"
+            except ValueError:
+                continue
+    for name in names:
+        if m := _MONTH.search(name):
+            try:
+                return dt.date(int(m[1]), int(m[2]), 1), "file name (month)"
+            except ValueError:
+                continue
+    return None
+
+
+def publication_date(parsed: ParsedList, unit: Unit, option: dt.date | None,
+                     retrieved: dt.datetime) -> tuple[dt.date, str]:
+    if parsed.published is not None:
+        return parsed.published, "content"
+    named = date_from_name(unit.source.path.name, unit.source.path.parent.name)
+    if named is not None:
+        return named
+    if option is not None:
+        return option, "option"
+    return retrieved.date(), "retrieved"
+
+
+def _content_hash(source: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(source, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def _entity_rows(version_id: int, records: list[Record]) -> list[dict[str, Any]]:
+    return [{
+        "version_id": version_id, "entity_id": r.entity_id, "schema": r.schema, "caption": r.caption,
+        "entity": r.entity(), "programmes": r.programmes, "weak_aliases": r.properties.get("weakAlias", []),
+        "listed_on": r.listed_on, "origin": r.origin, "source_record": r.source,
+        "content_hash": _content_hash(r.source),
+    } for r in records]
+
+
+def _refresh_current(session: Session, list_name: str) -> None:
+    top = session.execute(select(ListVersion.id).where(ListVersion.list_name == list_name)
+                          .order_by(ListVersion.published.desc(), ListVersion.id.desc()).limit(1)).scalar_one()
+    session.execute(update(ListVersion).where(ListVersion.list_name == list_name)
+                    .values(is_current=ListVersion.id == top))
+
+
+def parse_units(units: list[Unit], advance: Callable[[int], None] | None = None) -> list[tuple[Unit, ParsedList]]:
+    parsed = []
+    for unit in units:
+        result = unit.fmt.parse(unit.source)
+        if not result.records:
+            raise unit.source.bad("no entities found (empty or truncated file?)")
+        parsed.append((unit, result))
+        if advance:
+            advance(1)
+    return parsed
+
+
+def load_paths(db: Database, paths: Iterable[Path], *, actor: str, published: dt.date | None = None,
+               forced_format: str | None = None, advance: Callable[[int], None] | None = None,
+               on_units: Callable[[int], None] | None = None) -> list[LoadResult]:
+    """Load files and folders; returns one result per source (loaded or unchanged)."""
+    units = collect_units(paths, forced_format)
+    if on_units:
+        on_units(len(units) * 2)
+    with db.session() as session:
+        known = {sha: (vid, name, pub, count) for sha, vid, name, pub, count in session.execute(
+            select(ListVersion.sha256, ListVersion.id, ListVersion.list_name, ListVersion.published,
+                   ListVersion.entity_count))}
+    results: list[LoadResult] = []
+    fresh: list[Unit] = []
+    for unit in units:
+        sha = unit.sha256
+        if sha in known or any(u.sha256 == sha for u in fresh):
+            vid, name, pub, count = known.get(sha, (None, "?", None, 0))
+            results.append(LoadResult(name, vid, pub.isoformat() if pub else "", count, sha, unit.files, "unchanged"))
+            if advance:
+                advance(2)
+            continue
+        fresh.append(unit)
+    parsed = parse_units(fresh, advance)
+    retrieved = utcnow()
+    with db.write_session() as session:
+        touched: set[str] = set()
+        for unit, result in parsed:
+            pub, pub_from = publication_date(result, unit, published, retrieved)
+            version = ListVersion(list_name=result.list_name, published=pub, published_from=pub_from,
+                                  retrieved_at=retrieved, sha256=unit.sha256, entity_count=len(result.records),
+                                  source_files=unit.files, source_format=result.format, is_current=False,
+                                  loaded_by=actor)
+            session.add(version)
+            session.flush()
+            rows = _entity_rows(version.id, result.records)
+            for start in range(0, len(rows), INSERT_CHUNK):
+                session.execute(insert(ListEntityRow), rows[start:start + INSERT_CHUNK])
+            touched.add(result.list_name)
+            ledger.append(session, "lists.load", {
+                "list": result.list_name, "version": version.id, "published": pub.isoformat(),
+                "published_from": pub_from, "sha256": unit.sha256, "entities": len(result.records),
+                "format": result.format, "files": unit.files,
+            }, actor=actor, subject=f"list:{result.list_name}")
+            results.append(LoadResult(result.list_name, version.id, pub.isoformat(), len(result.records),
+                                      unit.sha256, unit.files, "loaded"))
+            if advance:
+                advance(1)
+        for name in sorted(touched):
+            _refresh_current(session, name)
+    return results
+
+
+def known_formats() -> list[str]:
+    sources.load_all()
+    return sorted(name for name, fmt in FORMATS.items() if not fmt.companion_of)
+
+
+def setup_step(db: Database, data_dir: Path) -> str:
+    """`dualcheck setup`: load every list file under <data_dir>/lists (already loaded ones are no-ops)."""
+    folder = data_dir / "lists"
+    if not folder.is_dir():
+        return f"no lists folder in {data_dir.name}; nothing loaded"
+    from dualcheck.config import get_settings
+
+    results = load_paths(db, [folder], actor=get_settings().actor)
+    loaded = [r for r in results if r.status == "loaded"]
+    return f"{len(loaded)} list versions loaded, {len(results) - len(loaded)} unchanged"

@@ -1,0 +1,173 @@
+"""Small, pure helpers shared by the parsers: text, dates, countries, names and OFAC remarks.
+
+They are property-tested (tests/test_lists_helpers.py): none of them may raise on odd input,
+and the dates they return are always ISO 8601 (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from followthemoney.types import registry
+
+MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+
+
+def clean(value: str | None) -> str | None:
+    """Collapse whitespace; empty text, OFAC's ``-0-`` and R's ``NA`` become None."""
+    if value is None:
+        return None
+    text = " ".join(value.split())
+    if text in ("", "-0-", "NA"):
+        return None
+    return text
+
+
+def _valid(year: int, month: int = 1, day: int = 1) -> bool:
+    if not 1000 <= year <= 2999:
+        return False
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def iso_date(year: int, month: int | None = None, day: int | None = None) -> str | None:
+    """An ISO date of the precision given; None when the parts do not form a real date."""
+    if month is None:
+        return f"{year:04d}" if _valid(year) else None
+    if day is None:
+        return f"{year:04d}-{month:02d}" if _valid(year, month) else None
+    return f"{year:04d}-{month:02d}-{day:02d}" if _valid(year, month, day) else None
+
+
+_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
+_DMY_TEXT = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})$")
+_SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def parse_date(text: str | None, *, day_first: bool = True) -> list[str]:
+    """Dates in the forms lists use: ``12 Mar 1962``, ``Mar 1962``, ``1962``, ``circa 1962``,
+    ``1962 to 1964`` (both ends), ISO dates, and ``dd/mm/yyyy`` (``mm/dd/yyyy`` when
+    ``day_first`` is false); ``00`` day or month parts lower the precision (UK ``00/00/1962``).
+    Returns ISO dates, possibly partial, or [] when nothing can be read."""
+    value = clean(text)
+    if not value:
+        return []
+    value = re.sub(r"^(?:circa|approximately|approx\.?|about|ca\.?)\s+", "", value, flags=re.I)
+    parts = re.split(r"\s+(?:to|-|–)\s+", value)
+    if len(parts) > 1:
+        return [d for part in parts for d in parse_date(part, day_first=day_first)]
+    if m := _ISO.match(value):
+        year, month, day = int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None
+        if day == 0:
+            day = None
+        if month == 0:
+            month, day = None, None
+        found = iso_date(year, month, day)
+        return [found] if found else []
+    if m := _DMY_TEXT.match(value):
+        month = MONTHS.get(m[2].lower())
+        if month is None:
+            return []
+        found = iso_date(int(m[3]), month, int(m[1]) if m[1] else None)
+        return [found] if found else []
+    if m := _SLASHED.match(value):
+        first, second, year = int(m[1]), int(m[2]), int(m[3])
+        day, month = (first, second) if day_first else (second, first)
+        if month == 0:
+            found = iso_date(year)
+        elif day == 0:
+            found = iso_date(year, month)
+        else:
+            found = iso_date(year, month, day)
+        return [found] if found else []
+    return []
+
+
+def first_date(text: str | None, *, day_first: bool = True) -> str | None:
+    found = parse_date(text, day_first=day_first)
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=4096)
+def country_code(text: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 (lower case, as followthemoney stores it) for a country name or code.
+    Bilingual names such as ``Belarus / Bélarus`` are tried part by part."""
+    value = clean(text)
+    if not value:
+        return None
+    for candidate in (value, *value.split(" / ")):
+        code = registry.country.clean(candidate.strip())
+        if code:
+            return code
+    return None
+
+
+def person_name(*parts: str | None) -> str | None:
+    """Join given-name-first name parts, skipping empty ones."""
+    joined = " ".join(p for p in (clean(x) for x in parts) if p)
+    return joined or None
+
+
+def reorder_comma_name(name: str) -> tuple[str, str | None, str | None]:
+    """OFAC writes individuals as ``LAST, First``: return (full name, first name, last name)."""
+    if "," not in name:
+        return name, None, None
+    last, first = (p.strip() for p in name.split(",", 1))
+    if not first or not last:
+        return name, None, None
+    return f"{first} {last}", first, last
+
+
+def split_list(value: str | None, separator: str = ";") -> list[str]:
+    """Split a joined field (``a; b; c``) into clean parts."""
+    if not value:
+        return []
+    return [p for p in (clean(x) for x in value.split(separator)) if p]
+
+
+def split_remarks(remarks: str | None) -> list[str]:
+    """Split OFAC remarks on ``;`` outside single quotes (a quoted alias may hold one)."""
+    value = clean(remarks)
+    if not value:
+        return []
+    parts = value.split(";") if "'" not in value else _split_outside_quotes(value)
+    out = []
+    for part in parts:
+        part = part.strip().rstrip(".").strip()
+        if part:
+            out.append(part)
+    return out
+
+
+def _split_outside_quotes(value: str) -> list[str]:
+    parts: list[str] = []
+    buf: list[str] = []
+    quoted = False
+    for i, ch in enumerate(value):
+        if ch == "'" and (quoted or i == 0 or value[i - 1] in " (;"):
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    parts.append("".join(buf))
+    return parts
+
+
+_ID_VALUE = re.compile(r"^(?P<num>.+?)(?:\s*\((?P<country>[^)]*)\))?(?:\s*(?:issued|expires|Issue Date|"
+                       r"Expire Date|Expiration Date)\b.*)?$", re.I)
+
+
+def id_value(text: str) -> tuple[str | None, str | None]:
+    """``A1234 (Iraq) expires 2020`` -> ("A1234", "Iraq")."""
+    m = _ID_VALUE.match(text.strip())
+    if not m:
+        return clean(text), None
+    return clean(m["num"].strip(" ,#:")), clean(m["country"])
