@@ -1,0 +1,107 @@
+"""The control-list side of a check: code validity, classification suggestions and the US view.
+
+Uses the controls domain's catalog (the version loaded in the database and in force on the
+as-of date). When no control list is loaded, Annex I codes are read from the reference file so
+that codes can still be validated; the version then says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dualcheck.errors import NotFound
+from dualcheck.rules import codes as codes_mod
+
+PROVISIONS_FILE = Path("controls/eu/annex_i_provisions_02021R0821-20251115.csv")
+
+
+@dataclass
+class CatalogLookup:
+    """ControlLookup over the controls domain's ControlCatalog."""
+
+    catalog: Any
+    version: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        version = self.catalog.version
+        self.version = version.id
+        self.info = {"source": "database", **version.as_dict(),
+                     "others": {k: v.id for k, v in sorted(self.catalog.versions.items())}}
+
+    def is_known(self, code: str) -> bool:
+        return bool(self.catalog.is_valid_code(code))
+
+    def suggest(self, text: str, top: int) -> list[dict[str, Any]]:
+        from dualcheck.controls.catalog import classify
+
+        return [c.as_dict() for c in classify(self.catalog, text, top)]
+
+    def us_view(self, codes: list[str], destination: str) -> dict[str, Any]:
+        from dualcheck.controls.catalog import us_licence_required
+
+        views: list[dict[str, Any]] = []
+        for code in codes:
+            eccn = codes_mod.entry_of(code)
+            entry = self.catalog.lookup_eccn(eccn)
+            if entry is None:
+                views.append({"eu_code": code, "eccn": None,
+                              "detail": f"no ECCN {eccn} in the loaded US Commerce Control List"})
+                continue
+            required, reasons = us_licence_required(self.catalog, eccn, destination)
+            views.append({"eu_code": code, "eccn": eccn, "reasons_for_control": entry.reasons,
+                          "licence_required": required, "detail": [r for r in reasons if r]})
+        return {"items": views}
+
+
+@dataclass
+class FileLookup:
+    """ControlLookup read straight from the Annex I reference file (no catalog loaded)."""
+
+    codes: frozenset[str]
+    version: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def is_known(self, code: str) -> bool:
+        return code in self.codes
+
+    def suggest(self, text: str, top: int) -> list[dict[str, Any]]:
+        return []  # classification needs the loaded catalog
+
+    def us_view(self, codes: list[str], destination: str) -> dict[str, Any]:
+        return {"available": False, "detail": "no US control list loaded: run `dualcheck setup`"}
+
+
+_file_cache: dict[Path, FileLookup] = {}
+
+
+def file_lookup(data_dir: Path) -> FileLookup:
+    path = data_dir / PROVISIONS_FILE
+    cached = _file_cache.get(path)
+    if cached is None:
+        raw = path.read_bytes()
+        rows = csv.DictReader(raw.decode("utf-8").splitlines())
+        codes = frozenset(codes_mod.normalise(r["path"]) for r in rows if r["kind"] == "item")
+        version = f"annex-i-file-{hashlib.sha256(raw).hexdigest()[:12]}"
+        cached = FileLookup(codes, version, {"source": "reference file (no control list loaded)",
+                                             "id": version, "file": PROVISIONS_FILE.as_posix()})
+        _file_cache[path] = cached
+    return cached
+
+
+def control_lookup(session: Session, data_dir: Path, as_of: dt.date) -> CatalogLookup | FileLookup:
+    try:
+        from dualcheck.controls.catalog import load_catalog
+    except ImportError:
+        return file_lookup(data_dir)
+    try:
+        return CatalogLookup(load_catalog(session, as_of))
+    except NotFound:
+        return file_lookup(data_dir)

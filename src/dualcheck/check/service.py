@@ -1,0 +1,102 @@
+"""One transaction check: parse, look up controls, screen parties, apply the rules, store the
+answer and record it in the ledger, in one database transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+from dualcheck.check.controls_view import control_lookup
+from dualcheck.check.models import StoredCheck
+from dualcheck.check.screening_view import screen_transaction
+from dualcheck.check.store import save_check
+from dualcheck.db.base import utcnow
+from dualcheck.db.engine import Database
+from dualcheck.errors import BadInput
+from dualcheck.ledger import append
+from dualcheck.ledger.canonical import canonical_json
+from dualcheck.rules import Determination, Outcome, RuleSet, Transaction, determine, parse_transaction
+from dualcheck.rules.facts import check_control_codes
+
+
+def parse_as_of(value: str | None, tx: Transaction) -> dt.date:
+    """The as-of date: given, else the transaction date, else today (UTC)."""
+    if value is None:
+        return tx.date or utcnow().date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{value!r} is not a date (YYYY-MM-DD)", location="as_of") from None
+
+
+def answer(det: Determination, *, tx: Transaction, as_of: dt.date, screening: dict[str, Any],
+           versions: dict[str, Any], us_view: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """The contract's output document (without the stored check's id)."""
+    return {
+        "transaction_id": tx.id,
+        "type": tx.type.value,
+        "outcome": det.outcome.value,
+        "items": [i.to_dict() for i in det.items],
+        "authorisations": det.authorisations,
+        "reasons": [r.to_dict() for r in det.reasons],
+        "missing_facts": det.missing,
+        "screening": screening,
+        "data_versions": versions,
+        "as_of": as_of.isoformat(),
+        "settings": settings,
+        "us_view": us_view,
+    }
+
+
+def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: str | None = None,
+              actor: str, source: str | None = None, store: bool = True) -> dict[str, Any]:
+    """Check one transaction document; store it and append the ledger record in one transaction."""
+    tx = parse_transaction(doc, source=source)
+    when = parse_as_of(as_of, tx)
+    national = rules.national_codes()
+    with db.write_session() if store else db.session() as session:
+        controls = control_lookup(session, data_dir, when)
+        check_control_codes(tx, lambda c: c in national or controls.is_known(c), source=source)
+        facts, screening = screen_transaction(db, tx)
+        det = determine(tx, rules, controls, facts, when)
+        listed = sorted({c for item in tx.items for c in item.control_codes or [] if c not in national})
+        us_view = {"label": "United States EAR view, for information only: not part of the EU outcome",
+                   **(controls.us_view(listed, tx.destination) if listed and tx.destination else {"items": []})}
+        versions = {"lists": facts.list_versions, "control_list": controls.info, "rule_set": rules.version,
+                    "rule_sources": rules.sources}
+        settings = {"screening_threshold": facts.threshold, "strong_threshold": facts.strong_threshold}
+        result = answer(det, tx=tx, as_of=when, screening=screening, versions=versions, us_view=us_view,
+                        settings=settings)
+        result["check_id"] = check_id = str(uuid.uuid4())
+        if not store:
+            return result
+        input_sha = hashlib.sha256(canonical_json(doc).encode()).hexdigest()
+        record = append(session, "check", {
+            "check_id": check_id, "transaction_id": tx.id, "outcome": det.outcome.value,
+            "as_of": when.isoformat(), "input_sha256": input_sha,
+            "result_sha256": hashlib.sha256(canonical_json(result).encode()).hexdigest(),
+            "authorisations": det.authorisations, "data_versions": versions, "settings": settings,
+        }, actor=actor, subject=tx.id or check_id)
+        if det.outcome not in (Outcome.NO_LICENCE_REQUIRED, Outcome.GENERAL_AUTHORISATION):
+            result["hold"] = place_hold_if_available(session, tx, check_id, det, actor)
+        save_check(session, StoredCheck(
+            id=check_id, transaction_id=tx.id, outcome=det.outcome.value, as_of=when, created_at=utcnow(),
+            actor=actor, input_sha256=input_sha, rule_set_version=rules.version, ledger_seq=record.seq,
+            request=doc, result=result))
+        return result
+
+
+def place_hold_if_available(session: Any, tx: Transaction, check_id: str, det: Determination,
+                            actor: str) -> dict[str, Any] | None:
+    """Integration point with the licences domain: hold a transaction the check did not clear."""
+    try:
+        from dualcheck.licences.holds import place_hold
+    except ImportError:
+        return None
+    hold = place_hold(session, transaction_id=tx.id or check_id, check_id=check_id,
+                      outcome=det.outcome.value, reasons=[r.to_dict() for r in det.reasons], actor=actor)
+    return {"id": getattr(hold, "id", None), "status": getattr(hold, "status", None)}
