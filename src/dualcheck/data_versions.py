@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dualcheck.controls.service import loaded_versions as controls_versions
 from dualcheck.lists.store import current_versions as list_versions
 
 
@@ -16,4 +17,5 @@ def loaded_data_versions(session: Session) -> dict[str, Any]:
     """{"lists": {name: {...}}, "controls": {name: {...}}} for what is loaded now."""
     versions: dict[str, Any] = {"lists": {}, "controls": {}}
     versions["lists"] = list_versions(session)
+    versions["controls"] = controls_versions(session)
     return versions

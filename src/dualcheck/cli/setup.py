@@ -12,12 +12,14 @@ from pathlib import Path
 from dualcheck.cli.common import console, database, settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import ConfigError
+from dualcheck.controls.service import setup_step as controls_setup_step
 from dualcheck.lists.loader import setup_step as lists_setup_step
 
 SetupStep = Callable[[Database, Path], str]
 
 STEPS: list[tuple[str, SetupStep]] = []
 STEPS.append(("lists", lists_setup_step))
+STEPS.append(("controls", controls_setup_step))
 
 
 def setup() -> None:

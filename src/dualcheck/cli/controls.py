@@ -1,0 +1,317 @@
+"""`dualcheck controls ...`, `dualcheck classify` and `dualcheck bench classify`: thin over dualcheck.controls."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from dualcheck.cli import bench
+from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, progress, settings
+from dualcheck.errors import BadInput
+
+app = typer.Typer(help="Control lists: load, browse, search, diff, check parameters, product register.",
+                  no_args_is_help=True)
+items_app = typer.Typer(help="Product register: items and classification decisions.", no_args_is_help=True)
+app.add_typer(items_app, name="items")
+
+AsOfOption = typer.Option(None, "--as-of", help="Use the control-list version in force on this date (YYYY-MM-DD).")
+
+
+def _each(key: str, line: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], None]:
+    """A text renderer printing one line per row of doc[key]."""
+    def render(doc: dict[str, Any]) -> None:
+        for row in doc[key]:
+            console.print(line(row), highlight=False)
+    return render
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"not a YYYY-MM-DD date: {value!r}", source=option) from None
+
+
+def _catalog(as_of: str | None) -> Any:
+    from dualcheck.controls.catalog import load_catalog
+
+    db = database()
+    with db.session() as session:
+        return load_catalog(session, _date(as_of, "--as-of"))
+
+
+@app.command("load")
+def load_cmd(paths: list[Path] = typer.Argument(..., help="Files or folders of control-list data."),
+             valid_from: str | None = typer.Option(None, "--valid-from",
+                                                   help="Date for files that carry none (Annex IV)."),
+             fmt: OutputFormat = FormatOption) -> None:
+    """Load control-list data (EU Annex I and the rest of controls/), versioned by the date it is valid from."""
+    from dualcheck.controls.service import load
+
+    db = database()
+    with progress("loading control lists", total=None):
+        results = load(db, paths, actor=settings().actor, valid_from=_date(valid_from, "--valid-from"))
+    doc = {"results": [r.as_dict() for r in results]}
+
+    def render(d: dict[str, Any]) -> None:
+        for r in d["results"]:
+            what = r["version"] or r["detail"]
+            console.print(f"{r['status']:9} {r['source']}: {what} ({r['provisions']} provisions)"
+                          if r["status"] != "skipped" else f"skipped   {r['source']}: {r['detail']}")
+    emit(doc, fmt, render)
+
+
+@app.command("versions")
+def versions_cmd(list_name: str | None = typer.Argument(None, help="e.g. eu-annex-i, us-ccl, wassenaar"),
+                 fmt: OutputFormat = FormatOption) -> None:
+    """List the loaded control-list versions."""
+    from dualcheck.controls.service import versions
+
+    with database().session() as session:
+        rows = versions(session, list_name)
+    emit({"versions": rows}, fmt, _each("versions", lambda v: f"{v['id']:45} {v['valid_from']} {v['provisions']:6} "
+                                                             f"{v['title']}"))
+
+
+@app.command("show")
+def show_cmd(code: str = typer.Argument(..., help="Entry or sub-item, e.g. 6A005 or 6A005.a.6"),
+             as_of: str | None = AsOfOption,
+             depth: int | None = typer.Option(None, "--depth", help="Levels of the subtree to show."),
+             fmt: OutputFormat = FormatOption) -> None:
+    """Show a provision with its subtree, notes, defined terms and cross-references."""
+    from dualcheck.controls.service import show
+
+    doc = show(_catalog(as_of), code, depth=depth)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"[bold]{d['code']}[/bold] ({d['regime']}, category {d['category']}) {d['text']}",
+                      highlight=False)
+        if d["path"]:
+            console.print(f"  under: {' > '.join(d['path'])}; entry: {d['title']}", highlight=False)
+        flags = [f"Annex IV (UNVERIFIED): {d['in_annex_iv']}", f"Annex II Section I: {d['in_annex_ii_section_i']}"]
+        console.print("  " + "; ".join(flags), highlight=False)
+        for note in d["notes"]:
+            console.print(f"  [{note['kind']}] {note['text']}", highlight=False)
+        for sub in d["subtree"]:
+            console.print(f"{'  ' * sub['depth']}{sub['code']} {sub['text']}", highlight=False)
+            for note in sub["notes"]:
+                console.print(f"{'  ' * sub['depth']}  [{note['kind']}] {note['text']}", highlight=False)
+        for term, text in d["definitions"].items():
+            console.print(f"  definition {term}: {text}", highlight=False)
+        xref = d["cross_references"]
+        if xref.get("us_eccn"):
+            console.print(f"  US ECCN {xref['us_eccn']['eccn']} ({xref['us_eccn']['basis']}), "
+                          f"reasons {', '.join(xref['us_eccn']['reasons'])}", highlight=False)
+        if xref.get("wassenaar"):
+            console.print(f"  Wassenaar {xref['wassenaar']['item']}", highlight=False)
+    emit(doc, fmt, render)
+
+
+@app.command("search")
+def search_cmd(text: str = typer.Argument(...), top: int = typer.Option(10, "--top", min=1, max=100),
+               as_of: str | None = AsOfOption, fmt: OutputFormat = FormatOption) -> None:
+    """Full-text search over the provisions."""
+    from dualcheck.controls.service import search
+
+    doc = search(_catalog(as_of), text, top=top)
+    emit(doc, fmt, _each("results", lambda r: f"{r['score']:.3f} {r['code']:14} {r['title'][:100]}"))
+
+
+@app.command("diff")
+def diff_cmd(from_ref: str = typer.Argument(..., metavar="FROM", help="Version id or YYYY-MM-DD"),
+             to_ref: str = typer.Argument(..., metavar="TO", help="Version id or YYYY-MM-DD"),
+             list_name: str = typer.Option("eu-annex-i", "--list"), fmt: OutputFormat = FormatOption) -> None:
+    """Entries added, removed and changed between two versions of a control list."""
+    from dualcheck.controls.diff import diff_versions
+
+    with database().session() as session:
+        doc = diff_versions(session, list_name, from_ref, to_ref)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"{d['list']}: {d['from']} -> {d['to']}: {d['added']} added, {d['removed']} removed, "
+                      f"{d['changed']} changed", highlight=False)
+        for e in d["entries_added"]:
+            console.print(f"+ {e}")
+        for e in d["entries_removed"]:
+            console.print(f"- {e}")
+        for c in d["changes"]:
+            console.print(f"~ {c['entry']}", highlight=False)
+            for line in c["diff"][2:]:
+                console.print(f"    {line}", highlight=False, markup=False)
+    emit(doc, fmt, render)
+
+
+@app.command("check")
+def check_cmd(code: str = typer.Argument(..., help="Entry or sub-item to check against, e.g. 6A005"),
+              spec: list[str] = typer.Option(..., "--spec", help="key=value, e.g. power=2kW (repeatable)"),
+              as_of: str | None = AsOfOption, fmt: OutputFormat = FormatOption) -> None:
+    """Evaluate a product's parameters against an entry: sub-items met, not met (by how much), missing."""
+    from dualcheck.controls.check import check
+
+    doc = check(_catalog(as_of), code, spec)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"[bold]{d['status']}[/bold]: {d['summary']}", highlight=False)
+        for m in d["met"]:
+            console.print(f"  met: {m}", highlight=False)
+        for n in d["not_met"][:15]:
+            for c in n["criteria"]:
+                console.print(f"  not met: {n['code']}: {c['text']} (given {c['parameter']}={c['given']})",
+                              highlight=False)
+        if d["missing_parameters"]:
+            console.print(f"  missing: {', '.join(d['missing_parameters'])}", highlight=False)
+        for note in d["notes_to_consider"][:10]:
+            console.print(f"  note {note['code']}: {note['text'][:160]}", highlight=False)
+    emit(doc, fmt, render)
+
+
+@app.command("coverage")
+def coverage_cmd(as_of: str | None = AsOfOption, fmt: OutputFormat = FormatOption) -> None:
+    """Share of threshold-bearing provisions whose thresholds are parsed into criteria."""
+    from dualcheck.controls.parameters import threshold_coverage
+
+    catalog = _catalog(as_of)
+    doc = {"control_list_version": catalog.version.id, **threshold_coverage(catalog)}
+    emit(doc, fmt, lambda d: console.print(f"{d['parsed']}/{d['threshold_bearing']} threshold-bearing provisions "
+                                           f"parsed ({d['share']:.1%})"))
+
+
+@app.command("us")
+def us_cmd(eccn: str = typer.Argument(...), country: str | None = typer.Option(None, "--country"),
+           fmt: OutputFormat = FormatOption) -> None:
+    """The US view: an ECCN's reasons for control and, with --country, the Commerce Country Chart answer."""
+    from dualcheck.errors import NotFound
+
+    catalog = _catalog(None)
+    entry = catalog.lookup_eccn(eccn)
+    if entry is None:
+        raise NotFound(f"ECCN {eccn}: not in the loaded US CCL")
+    doc: dict[str, Any] = {"eccn": entry.eccn, "heading": entry.heading, "reasons": entry.reasons,
+                           "chart_controls": entry.chart_controls, "version": entry.version}
+    if country:
+        required, reasons = catalog.us_licence_required(eccn, country)
+        doc.update(country=country, licence_required=required, licence_reasons=reasons)
+    emit(doc, fmt, lambda d: console.print_json(json.dumps(d, default=str)))
+
+
+# --- product register ---------------------------------------------------------------------
+
+@items_app.command("add")
+def items_add(sku: str, description: str, param: list[str] = typer.Option([], "--param", help="key=value"),
+              fmt: OutputFormat = FormatOption) -> None:
+    """Add or update an item of the product register."""
+    from dualcheck.controls.register import item_doc, upsert_item
+
+    params = {}
+    for i, pair in enumerate(param, start=1):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise BadInput(f"expected key=value, got {pair!r}", source="--param", location=f"parameter {i}")
+        params[key.strip()] = value.strip()
+    db = database()
+    with db.write_session() as session:
+        upsert_item(session, sku, description, params, actor=settings().actor)
+        doc = item_doc(session, sku)
+    emit(doc, fmt, lambda d: console.print(f"item {d['sku']} saved"))
+
+
+@items_app.command("classify")
+def items_classify(sku: str, codes: list[str] = typer.Argument(None, help="Control codes; none = not listed"),
+                   rationale: str = typer.Option(..., "--rationale"), fmt: OutputFormat = FormatOption) -> None:
+    """Record a classification decision for an item (recorded in the ledger)."""
+    from dualcheck.controls.register import decide, decision_doc
+
+    db = database()
+    with db.write_session() as session:
+        doc = decision_doc(decide(session, sku, codes or [], rationale, actor=settings().actor))
+    emit(doc, fmt, lambda d: console.print(f"{d['sku']}: {', '.join(d['codes']) or 'not listed'} "
+                                           f"({d['control_list_version']})"))
+
+
+@items_app.command("show")
+def items_show(sku: str, fmt: OutputFormat = FormatOption) -> None:
+    """An item with its classification history."""
+    from dualcheck.controls.register import item_doc
+
+    with database().session() as session:
+        doc = item_doc(session, sku)
+    emit(doc, fmt, lambda d: console.print_json(json.dumps(d, default=str)))
+
+
+@items_app.command("review")
+def items_review(fmt: OutputFormat = FormatOption) -> None:
+    """Decisions flagged for review because a new control-list version changed their entries."""
+    from dualcheck.controls.register import review_queue
+
+    with database().session() as session:
+        rows = review_queue(session)
+    emit({"review": rows}, fmt, _each("review", lambda r: f"{r['sku']}: {', '.join(r['codes'])} -> "
+                                                           f"{r['review_reason']['new_version']}"))
+
+
+# --- top-level classify and bench ---------------------------------------------------------
+
+def classify(text: str = typer.Argument(..., help="Free-text product description or data sheet text."),
+             top: int = typer.Option(5, "--top", min=1, max=50), as_of: str | None = AsOfOption,
+             fmt: OutputFormat = FormatOption) -> None:
+    """Suggest control-list provisions for a product description, best first, each with why."""
+    from dualcheck.controls.service import classify_document
+
+    db = database()
+    with db.write_session() as session:
+        doc = classify_document(session, text, top=top, as_of=_date(as_of, "--as-of"), actor=settings().actor)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"control list {d['control_list_version']}", highlight=False)
+        for c in d["candidates"]:
+            console.print(f"{c['score']:.3f} [bold]{c['code']}[/bold] {c['title'][:110]}", highlight=False)
+            console.print(f"      matched: {', '.join(c['why']['matched_terms'])}", highlight=False)
+        if d["not_listed"]["likely"]:
+            console.print("no candidate above the threshold: probably not listed (NLR); a human decides",
+                          highlight=False)
+    emit(doc, fmt, render)
+
+
+def _read_cases(path: Path) -> list[tuple[str, list[str]]]:
+    if not path.is_file():
+        raise BadInput("no such file", source=path.name)
+    cases = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("description", "expected") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise BadInput(f"missing column(s) {', '.join(missing)}", source=path.name, location="row 1")
+        for i, row in enumerate(reader, start=2):
+            text, expected = (row["description"] or "").strip(), (row["expected"] or "").strip()
+            if not text or not expected:
+                raise BadInput("empty description or expected", source=path.name, location=f"row {i}")
+            cases.append((text, [e.strip() for e in expected.split(";") if e.strip()]))
+    return cases
+
+
+@bench.app.command("classify")
+def bench_classify(cases_csv: Path = typer.Argument(..., metavar="CASES.csv"),
+                   json_out: Path | None = typer.Option(None, "--json", help="Write the figures here."),
+                   details: bool = typer.Option(False, "--details", help="Print every case.")) -> None:
+    """Top-1/top-5 accuracy of `classify` on labelled descriptions (expected `NLR` = not listed)."""
+    from dualcheck.controls.service import bench_classify as run
+
+    cases = _read_cases(cases_csv)
+    doc = run(_catalog(None), cases)
+    figures = {k: doc[k] for k in ("n", "top1", "top5", "seconds_per_query")}
+    if json_out is not None:
+        json_out.write_text(json.dumps({**figures, "control_list_version": doc["control_list_version"]}, indent=2))
+    if details:
+        for case in doc["cases"]:
+            mark = "ok " if case["top1"] else ("top5" if case["top5"] else "MISS")
+            console.print(f"{mark} {';'.join(case['expected']):18} {' '.join(case['ranked']):60} "
+                          f"{case['description'][:60]}", highlight=False)
+    emit_json(figures)

@@ -1,0 +1,67 @@
+"""Control codes: normalisation, ancestry and the regime an Annex I entry comes from.
+
+An Annex I code is an entry (``5A002``: category digit, product-group letter, three digits)
+optionally followed by dotted sub-item parts (``5A002.a.1``). Users type them in many ways
+(``5a002 a 1``, ``5A002.a.1.``); everything goes through `normalise_code` first.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ENTRY_RE = re.compile(r"^([0-9])([A-E])([0-9]{3})$")
+_SPLIT_RE = re.compile(r"[\s.]+")
+_ENTRY_PREFIX_RE = re.compile(r"^([0-9][A-Ea-e][0-9]{3})(.*)$")
+NOT_LISTED = "NLR"
+
+
+def normalise_code(code: str) -> str:
+    """'5a002 a 1.' -> '5A002.a.1'; ECCN-style and Annex I codes alike. Returns '' for blank input."""
+    text = code.strip().strip(".").strip()
+    match = _ENTRY_PREFIX_RE.match(text)
+    if not match:
+        return ".".join(p for p in _SPLIT_RE.split(text) if p)
+    entry, rest = match.group(1).upper(), match.group(2)
+    parts = [p for p in _SPLIT_RE.split(rest) if p]
+    return ".".join([entry, *(p.lower() if p.isalpha() else p for p in parts)])
+
+
+def entry_of(code: str) -> str:
+    return normalise_code(code).split(".", 1)[0]
+
+
+def ancestors(code: str) -> list[str]:
+    """'5A002.a.1' -> ['5A002', '5A002.a'] (outermost first)."""
+    parts = normalise_code(code).split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def in_same_branch(candidate: str, expected: str) -> bool:
+    """True when one code equals the other or lies under it (the bench's notion of a correct answer)."""
+    a, b = normalise_code(candidate), normalise_code(expected)
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+@cache
+def _regime_table() -> dict[str, Any]:
+    with (Path(__file__).parent / "data" / "regimes.yaml").open(encoding="utf-8") as fh:
+        table: dict[str, Any] = yaml.safe_load(fh)
+    return table
+
+
+def regime_of(entry: str) -> str:
+    """The export-control regime an Annex I entry originates from, read from its number."""
+    table = _regime_table()
+    match = ENTRY_RE.match(entry_of(entry))
+    if not match:
+        return "unknown"
+    category, _group, number = match.groups()
+    by_category = table.get("by_category", {})
+    if category in by_category:
+        return str(by_category[category])
+    return str(table["by_third_digit"].get(number[0], "unknown"))

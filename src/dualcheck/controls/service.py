@@ -1,0 +1,150 @@
+"""Domain operations behind the CLI and the API: load, browse, search, classify, versions.
+
+Both thin layers call these and render the returned plain documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dualcheck import ledger
+from dualcheck.controls import sources
+from dualcheck.controls.catalog import ControlCatalog, load_catalog
+from dualcheck.controls.classify import NOT_LISTED_THRESHOLD, not_listed_rank
+from dualcheck.controls.codes import NOT_LISTED
+from dualcheck.controls.loader import LoadResult, load_paths
+from dualcheck.controls.models import ControlListVersion
+from dualcheck.db.engine import Database
+from dualcheck.errors import BadInput, NotFound
+
+
+def load(db: Database, paths: list[Path], *, actor: str, valid_from: dt.date | None = None) -> list[LoadResult]:
+    from dualcheck.controls.register import flag_items_for_review
+
+    return load_paths(db, paths, actor=actor, valid_from=valid_from, after_load=flag_items_for_review)
+
+
+def setup_step(db: Database, data_dir: Path) -> str:
+    """`dualcheck setup`: load everything under <data_dir>/controls (idempotent)."""
+    folder = data_dir / "controls"
+    if not folder.is_dir():
+        return f"skipped: no folder {folder.name}/ in the data dir"
+    results = load(db, [folder], actor="setup")
+    loaded = [r for r in results if r.status == "loaded"]
+    unchanged = [r for r in results if r.status == "unchanged"]
+    return (f"{len(loaded)} control-list version(s) loaded, {len(unchanged)} unchanged, "
+            f"{sum(r.status == 'skipped' for r in results)} file(s) of other domains skipped")
+
+
+def versions(session: Session, list_name: str | None = None) -> list[dict[str, Any]]:
+    query = select(ControlListVersion).order_by(ControlListVersion.list_name, ControlListVersion.valid_from)
+    if list_name:
+        query = query.where(ControlListVersion.list_name == list_name)
+    return [{"id": v.id, "list": v.list_name, "valid_from": v.valid_from.isoformat(), "title": v.title,
+             "source": v.source, "sha256": v.sha256, "provisions": v.provisions,
+             "loaded_at": v.loaded_at.isoformat()} for v in session.execute(query).scalars()]
+
+
+def loaded_versions(session: Session) -> dict[str, Any]:
+    """For /health and data_versions: the latest version of each control list."""
+    latest: dict[str, Any] = {}
+    for v in versions(session):
+        current = latest.get(v["list"])
+        if current is None or v["valid_from"] >= current["valid_from"]:
+            latest[v["list"]] = {"version": v["id"], "valid_from": v["valid_from"], "provisions": v["provisions"],
+                                 "sha256": v["sha256"]}
+    return latest
+
+
+def show(catalog: ControlCatalog, code: str, *, depth: int | None = None) -> dict[str, Any]:
+    provision = catalog.lookup(code)
+    if provision is None:
+        raise NotFound(f"control code {code}: not in {catalog.version.id}")
+    subtree = [p for p in catalog.subtree(provision.code)
+               if depth is None or len(p.path) - len(provision.path) <= depth]
+    terms = sorted({t for p in subtree for t in p.terms})
+    doc: dict[str, Any] = {"control_list_version": catalog.version.as_dict(), **provision.as_dict(),
+                           "subtree": [{"code": p.code, "depth": len(p.path), "text": p.text,
+                                        "notes": [{"kind": n.kind, "text": n.text} for n in p.notes]}
+                                       for p in subtree[1:]],
+                           "definitions": {t: catalog.definitions[t.lower()]["text"] for t in terms
+                                           if t.lower() in catalog.definitions},
+                           "cross_references": catalog.cross_references(provision.code)}
+    if provision.category != "0":
+        doc["general_notes"] = {"software": "GENERAL SOFTWARE NOTE (GSN) applies" if provision.code[1] == "D" else None,
+                                "technology": "GENERAL TECHNOLOGY NOTE (GTN) applies" if provision.code[1] == "E"
+                                else None}
+    return doc
+
+
+def search(catalog: ControlCatalog, text: str, *, top: int = 10) -> dict[str, Any]:
+    """Full-text search over provisions (the classifier's index without the not-listed logic)."""
+    candidates = catalog.index().classify(text, top=top)
+    return {"query": text, "control_list_version": catalog.version.id,
+            "results": [c.as_dict() for c in candidates]}
+
+
+def classify_document(session: Session, text: str, *, top: int = 5, as_of: dt.date | None = None,
+                      actor: str | None = None) -> dict[str, Any]:
+    """The `classify` answer (contract: as_of, control_list_version, candidates); recorded in the ledger."""
+    if not text.strip():
+        raise BadInput("empty description", source="classify", location="TEXT")
+    catalog = load_catalog(session, as_of)
+    candidates = catalog.index().classify(text, top=top)
+    rank = not_listed_rank(candidates)
+    doc = {
+        "as_of": (as_of or dt.date.today()).isoformat(),
+        "control_list_version": catalog.version.id,
+        "candidates": [c.as_dict() for c in candidates],
+        "not_listed": {"code": NOT_LISTED, "rank": rank + 1, "likely": rank == 0,
+                       "threshold": NOT_LISTED_THRESHOLD,
+                       "note": "suggestion only: candidates scoring below the threshold are weak matches; "
+                               "a human decides the classification"},
+    }
+    if actor is not None:
+        ledger.append(session, "classification.suggest", {
+            "text": text, "top": top, "as_of": doc["as_of"], "control_list_version": catalog.version.id,
+            "candidates": [(c.code, c.score) for c in candidates]}, actor=actor, subject=catalog.version.id)
+    return doc
+
+
+def bench_classify(catalog: ControlCatalog, cases: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    """Top-1/top-5 over labelled cases; the NLR answer ranks where candidate scores fall below the threshold."""
+    from dualcheck.controls.codes import in_same_branch
+
+    hits1 = hits5 = 0
+    details = []
+    catalog.index()  # build outside the timing
+    start = time.perf_counter()
+    for text, expected in cases:
+        candidates = catalog.index().classify(text, top=5)
+        ranked = [c.code for c in candidates]
+        ranked.insert(not_listed_rank(candidates), NOT_LISTED)
+        ranked = ranked[:5]
+
+        def correct(code: str, expected: list[str] = expected) -> bool:
+            return any(code == e if NOT_LISTED in (code, e) else in_same_branch(code, e) for e in expected)
+
+        first = correct(ranked[0])
+        any5 = any(correct(c) for c in ranked)
+        hits1 += first
+        hits5 += any5
+        details.append({"description": text, "expected": expected, "ranked": ranked, "top1": first, "top5": any5})
+    elapsed = time.perf_counter() - start
+    n = len(cases)
+    return {"n": n, "top1": round(hits1 / n, 4) if n else None, "top5": round(hits5 / n, 4) if n else None,
+            "seconds_per_query": round(elapsed / n, 6) if n else None,
+            "control_list_version": catalog.version.id, "cases": details}
+
+
+def eu_version_required(session: Session) -> None:
+    found = session.execute(select(ControlListVersion.id).where(
+        ControlListVersion.list_name == sources.EU_ANNEX_I).limit(1)).scalar()
+    if not found:
+        raise NotFound("no EU Annex I version loaded: run `dualcheck controls load` first")
