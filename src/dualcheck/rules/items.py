@@ -18,7 +18,8 @@ CATCH_ALL = {"wmd": "catch_all_wmd", "military_parts_illegal": "catch_all_milita
              "cyber_repression": "catch_all_cyber"}
 
 
-def _measure_reason(measure: Measure, tx: Transaction, item_label: str, as_of: dt.date) -> Reason | None:
+def _measure_reason(measure: Measure, tx: Transaction, item_label: str, index: int,
+                    as_of: dt.date) -> Reason | None:
     """The reason a sanctions measure binds this listed item, or None when it does not reach it."""
     if tx.type.value not in measure.types or not measure.in_force(as_of):
         return None
@@ -38,7 +39,8 @@ def _measure_reason(measure: Measure, tx: Transaction, item_label: str, as_of: d
                               detail + " Applies to military use or military end-users: state end_use.civil.",
                               Outcome.NEEDS_INFORMATION, ("end_use.civil",))
             return None
-    return Reason(f"sanctions.{measure.id}", measure.citation, detail, Outcome(measure.effect))
+    missing = (f"items[{index}]: {measure.missing}",) if measure.missing else ()
+    return Reason(f"sanctions.{measure.id}", measure.citation, detail, Outcome(measure.effect), missing)
 
 
 def _licence_types(rules: RuleSet, codes: list[str]) -> list[str]:
@@ -136,8 +138,8 @@ def judge_item(tx: Transaction, index: int, movement: str, rules: RuleSet, contr
     if tx.destination is None:
         return result  # the destination verdict already asks for it
     for measure in rules.measures:
-        if listed and measure.scope == "annex_i":
-            reason = _measure_reason(measure, tx, label, as_of)
+        if (measure.scope == "annex_i") == bool(listed):
+            reason = _measure_reason(measure, tx, label, index, as_of)
             if reason:
                 verdict.add(reason)
     aware_4_1: list[str] = [a for a in tx.awareness if a in ART_4_1_USES]

@@ -94,6 +94,7 @@ class Measure:
     valid_to: dt.date | None
     citation: str
     detail: str
+    missing: str | None = None
 
     def in_force(self, as_of: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= as_of) and \
@@ -238,7 +239,7 @@ def load_ruleset(data_dir: Path, national_measures: Path | None = None) -> RuleS
             transit_countries=frozenset(m.get("transit_countries", [])), scope=m["scope"],
             condition=m.get("condition"), types=frozenset(m["types"]), effect=m["effect"],
             valid_from=_date(m.get("valid_from")), valid_to=_date(m.get("valid_to")),
-            citation=m["citation"], detail=m["detail"],
+            citation=m["citation"], detail=m["detail"], missing=m.get("missing"),
         )
         for m in sanctions["measures"]
     )
@@ -252,7 +253,7 @@ def load_ruleset(data_dir: Path, national_measures: Path | None = None) -> RuleS
             if spec.get("arms_embargoed"):
                 excluded |= set(arms)
             if spec.get("dual_use_measures"):
-                excluded |= {c for m in measures for c in m.destinations}
+                excluded |= {c for m in measures if m.scope == "annex_i" for c in m.destinations}
             from dualcheck.rules.facts import COUNTRY_CODES
 
             destinations = frozenset(COUNTRY_CODES - excluded - member_states)
