@@ -166,6 +166,8 @@ def check_cmd(code: str = typer.Argument(..., help="Entry or sub-item to check a
             for c in n["criteria"]:
                 console.print(f"  not met: {n['code']}: {c['text']} (given {c['parameter']}={c['given']})",
                               highlight=False)
+            if not n["criteria"] and n["ruled_out"]:
+                console.print(f"  not met: {n['code']}: {n['ruled_out']}", highlight=False)
         if d["missing_parameters"]:
             console.print(f"  missing: {', '.join(d['missing_parameters'])}", highlight=False)
         for note in d["notes_to_consider"][:10]:

@@ -155,11 +155,36 @@ def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[SpecValue
     return Evaluation(provision.code, provision.text, status, criteria, children, how)
 
 
-def _walk(ev: Evaluation) -> list[Evaluation]:
-    out = [ev]
+@dataclass
+class _Findings:
+    met: list[str] = field(default_factory=list)
+    not_met: list[dict[str, Any]] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)
+    qualitative: list[str] = field(default_factory=list)
+
+
+def _collect(ev: Evaluation, found: _Findings, on_met_path: bool = True) -> None:
+    """Walk only the relevant paths: stop under a branch that fails, follow met branches to their end."""
+    if ev.status == NOT_MET:
+        failing = [c for c in ev.criteria if c["status"] == NOT_MET]
+        if failing or ev.selected_by:
+            found.not_met.append({"code": ev.code, "criteria": failing, "ruled_out": ev.selected_by})
+        else:
+            for child in ev.children:
+                _collect(child, found, False)
+        return
+    found.missing.update(c["missing"] for c in ev.criteria if c["status"] == UNDETERMINED)
+    if ev.status == QUALITATIVE and not ev.children:
+        found.qualitative.append(ev.code)
+    if ev.status == MET and on_met_path:
+        met_children = [c for c in ev.children if c.status == MET]
+        if not met_children:
+            found.met.append(ev.code)
+        for child in met_children:
+            _collect(child, found)
+        return
     for child in ev.children:
-        out += _walk(child)
-    return out
+        _collect(child, found, False)
 
 
 def check(catalog: ControlCatalog, code: str, pairs: list[str]) -> dict[str, Any]:
@@ -170,19 +195,19 @@ def check(catalog: ControlCatalog, code: str, pairs: list[str]) -> dict[str, Any
     if not spec:
         raise BadInput("give at least one --spec key=value", source="controls check", location="--spec")
     result = evaluate(catalog, provision, spec)
-    nodes = _walk(result)
-    leaves_met = [n for n in nodes if n.status == MET and not any(c.status == MET for c in n.children)]
-    missing = sorted({c["missing"] for n in nodes for c in n.criteria if c["status"] == UNDETERMINED})
-    not_met = [{"code": n.code, "criteria": [c for c in n.criteria if c["status"] == NOT_MET]}
-               for n in nodes if n.criteria and n.status == NOT_MET and any(c["status"] == NOT_MET for c in n.criteria)]
-    qualitative = [n.code for n in nodes if n.status == QUALITATIVE and not n.children]
-    notes = []
-    for n in leaves_met:
-        p = catalog.provisions[n.code]
-        for code in [*p.path, p.code]:
-            notes += [{"code": code, "kind": note.kind, "text": note.text} for note in catalog.provisions[code].notes]
+    found = _Findings()
+    _collect(result, found)
+    missing = sorted(found.missing)
+    notes, seen = [], set()
+    for code in found.met:
+        p = catalog.provisions[code]
+        for ancestor in [*p.path, p.code]:
+            if ancestor not in seen:
+                seen.add(ancestor)
+                notes += [{"code": ancestor, "kind": n.kind, "text": n.text}
+                          for n in catalog.provisions[ancestor].notes]
     if result.status == MET:
-        summary = (f"caught by {', '.join(n.code for n in leaves_met)}: every numeric criterion on that path is met; "
+        summary = (f"caught by {', '.join(found.met)}: every numeric criterion on that path is met; "
                    "confirm the qualitative conditions and the notes (a decontrol note may release the item)")
     elif result.status == NOT_MET:
         summary = f"not caught by {provision.code}: every alternative fails at least one numeric criterion"
@@ -193,6 +218,6 @@ def check(catalog: ControlCatalog, code: str, pairs: list[str]) -> dict[str, Any
     return {"code": provision.code, "control_list_version": catalog.version.id, "status": result.status,
             "summary": summary, "spec": [{"key": s.key, "value": s.raw, "base_value": s.value,
                                           "dimension": s.dimension} for s in spec],
-            "met": [n.code for n in leaves_met], "not_met": not_met, "missing_parameters": missing,
-            "qualitative_to_confirm": qualitative[:50], "notes_to_consider": notes,
+            "met": found.met, "not_met": found.not_met, "missing_parameters": missing,
+            "qualitative_to_confirm": found.qualitative[:50], "notes_to_consider": notes,
             "evaluation": result.as_dict()}

@@ -1,5 +1,137 @@
-"""API routes for the controls domain (filled in by that domain's work)."""
+"""API routes for the controls domain: browse, search, diff, classify, check parameters, product register."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from dualcheck.api.deps import actor, db_session, write_session
+from dualcheck.controls import service
+from dualcheck.controls.catalog import ControlCatalog, load_catalog
+from dualcheck.errors import NotFound
 
 router = APIRouter(tags=["controls"])
+
+
+def _catalog(session: Session, as_of: dt.date | None) -> ControlCatalog:
+    return load_catalog(session, as_of)
+
+
+class ClassifyRequest(BaseModel):
+    text: str = Field(min_length=1, description="Free-text product description or data sheet text.")
+    top: int = Field(5, ge=1, le=50)
+    as_of: dt.date | None = None
+
+
+class CheckRequest(BaseModel):
+    code: str = Field(min_length=2, description="Entry or sub-item, e.g. 6A005")
+    spec: dict[str, str] = Field(description='Parameters, e.g. {"power": "2 kW", "wavelength": "1070 nm"}')
+    as_of: dt.date | None = None
+
+
+class ItemRequest(BaseModel):
+    sku: str = Field(min_length=1, max_length=120)
+    description: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class DecisionRequest(BaseModel):
+    codes: list[str] = Field(description="Control codes; [] = not listed")
+    rationale: str = Field(min_length=1)
+
+
+@router.get("/controls/versions")
+def versions(list_name: str | None = Query(None, alias="list"),
+             session: Session = Depends(db_session)) -> dict[str, Any]:
+    return {"versions": service.versions(session, list_name)}
+
+
+@router.get("/controls/provisions/{code}")
+def show(code: str, as_of: dt.date | None = None, depth: int | None = Query(None, ge=0),
+         session: Session = Depends(db_session)) -> dict[str, Any]:
+    return service.show(_catalog(session, as_of), code, depth=depth)
+
+
+@router.get("/controls/search")
+def search(q: str = Query(..., min_length=1), top: int = Query(10, ge=1, le=100), as_of: dt.date | None = None,
+           session: Session = Depends(db_session)) -> dict[str, Any]:
+    return service.search(_catalog(session, as_of), q, top=top)
+
+
+@router.get("/controls/diff")
+def diff(from_ref: str = Query(..., alias="from"), to_ref: str = Query(..., alias="to"),
+         list_name: str = Query("eu-annex-i", alias="list"), session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.controls.diff import diff_versions
+
+    return diff_versions(session, list_name, from_ref, to_ref)
+
+
+@router.post("/classify")
+def classify(body: ClassifyRequest, session: Session = Depends(write_session),
+             who: str = Depends(actor)) -> dict[str, Any]:
+    return service.classify_document(session, body.text, top=body.top, as_of=body.as_of, actor=who)
+
+
+@router.post("/controls/check")
+def check(body: CheckRequest, session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.controls.check import check as run_check
+
+    return run_check(_catalog(session, body.as_of), body.code, [f"{k}={v}" for k, v in body.spec.items()])
+
+
+@router.get("/controls/coverage")
+def coverage(as_of: dt.date | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.controls.parameters import threshold_coverage
+
+    catalog = _catalog(session, as_of)
+    return {"control_list_version": catalog.version.id, **threshold_coverage(catalog)}
+
+
+@router.get("/controls/us/{eccn}")
+def us_view(eccn: str, country: str | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
+    catalog = _catalog(session, None)
+    entry = catalog.lookup_eccn(eccn)
+    if entry is None:
+        raise NotFound(f"ECCN {eccn}: not in the loaded US CCL")
+    doc: dict[str, Any] = {"eccn": entry.eccn, "heading": entry.heading, "reasons": entry.reasons,
+                           "chart_controls": entry.chart_controls, "version": entry.version}
+    if country:
+        required, reasons = catalog.us_licence_required(eccn, country)
+        doc.update(country=country, licence_required=required, licence_reasons=reasons)
+    return doc
+
+
+@router.put("/controls/items")
+def put_item(body: ItemRequest, session: Session = Depends(write_session),
+             who: str = Depends(actor)) -> dict[str, Any]:
+    from dualcheck.controls.register import item_doc, upsert_item
+
+    upsert_item(session, body.sku, body.description, body.parameters, actor=who)
+    return item_doc(session, body.sku)
+
+
+@router.get("/controls/items/{sku}")
+def get_item(sku: str, session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.controls.register import item_doc
+
+    return item_doc(session, sku)
+
+
+@router.post("/controls/items/{sku}/classifications")
+def decide(sku: str, body: DecisionRequest, session: Session = Depends(write_session),
+           who: str = Depends(actor)) -> dict[str, Any]:
+    from dualcheck.controls.register import decide as record
+    from dualcheck.controls.register import decision_doc
+
+    return decision_doc(record(session, sku, body.codes, body.rationale, actor=who))
+
+
+@router.get("/controls/review")
+def review(session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.controls.register import review_queue
+
+    return {"review": review_queue(session)}
