@@ -12,6 +12,7 @@ import typer
 
 from dualcheck import __version__
 from dualcheck.cli import bench, db, ledger, serve, setup
+from dualcheck.cli import check as check_cli
 from dualcheck.cli import controls as controls_cli
 from dualcheck.cli import lists as lists_cli
 from dualcheck.errors import DualcheckError
@@ -49,6 +50,8 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(lists_cli.app, name="lists")
 app.command("serve")(serve.serve)
 app.command("setup")(setup.setup)
+app.command("check")(check_cli.check)
+bench.app.command("check")(check_cli.bench_check)
 app.add_typer(controls_cli.app, name="controls")
 app.command("classify")(controls_cli.classify)
 
