@@ -10,15 +10,18 @@ after a new one keeps the new one current.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
+import io
 import json
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
@@ -34,6 +37,7 @@ _FULL_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
 COMPANION_KIND = {"ofac-csv-address": "address", "ofac-csv-alias": "alias", "ofac-csv-comment": "comment"}
 INSERT_CHUNK = 2000
+ENTITY_TABLE = cast(Table, ListEntityRow.__table__)  # Core insert: no ORM work per row
 
 
 @dataclass
@@ -82,9 +86,33 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(SNIFF_BYTES)
+MAX_UNPACKED = 512 * 1024 * 1024  # a list file is a few MB; more is a zip/gzip bomb
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """The file's bytes, unpacked when it is a gzip file or a zip archive holding one file."""
+    data = path.read_bytes()
+    try:
+        if data[:2] == b"\x1f\x8b":
+            with gzip.open(io.BytesIO(data)) as fh:
+                unpacked = fh.read(MAX_UNPACKED + 1)
+        elif data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "[Content_Types].xml" in archive.namelist():
+                    return data  # an Office Open XML file (an Excel list), read as it is
+                members = [m for m in archive.infolist() if not m.is_dir()]
+                if len(members) != 1:
+                    raise BadInput(f"zip archive holds {len(members)} files; expected one list file",
+                                   source=path.name)
+                with archive.open(members[0]) as fh:
+                    unpacked = fh.read(MAX_UNPACKED + 1)
+        else:
+            return data
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise BadInput(f"damaged or truncated archive ({exc})", source=path.name) from None
+    if len(unpacked) > MAX_UNPACKED:
+        raise BadInput(f"unpacks to more than {MAX_UNPACKED // 2**20} MB; refused", source=path.name)
+    return unpacked
 
 
 def collect_units(paths: Iterable[Path], forced_format: str | None = None) -> list[Unit]:
@@ -92,19 +120,20 @@ def collect_units(paths: Iterable[Path], forced_format: str | None = None) -> li
     if forced_format is not None and forced_format not in FORMATS:
         raise BadInput(f"unknown format {forced_format!r}; known: {', '.join(sorted(FORMATS))}", source="--format")
     primaries: list[Unit] = []
-    companions: list[tuple[Path, str]] = []
+    companions: list[tuple[Path, str, bytes]] = []
     for path in _files(paths):
-        fmt = FORMATS[forced_format] if forced_format else detect(_head(path), path)
+        data = read_source_bytes(path)
+        fmt = FORMATS[forced_format] if forced_format else detect(data[:SNIFF_BYTES], path)
         if fmt is None:
             raise BadInput("format not recognised from its content (use --format to name it)", source=path.name)
         if fmt.companion_of:
-            companions.append((path, fmt.name))
+            companions.append((path, fmt.name, data))
         else:
-            primaries.append(Unit(Source(path, path.read_bytes()), fmt))
-    for path, fmt_name in companions:
+            primaries.append(Unit(Source(path, data), fmt))
+    for path, fmt_name, data in companions:
         owner = _companion_owner(path, fmt_name, primaries)
         kind = COMPANION_KIND[fmt_name]
-        owner.source.companions[kind] = path.read_bytes()
+        owner.source.companions[kind] = data
         owner.source.companion_names[kind] = path.name
     return primaries
 
@@ -221,7 +250,7 @@ def load_paths(db: Database, paths: Iterable[Path], *, actor: str, published: dt
             session.flush()
             rows = _entity_rows(version.id, result.records)
             for start in range(0, len(rows), INSERT_CHUNK):
-                session.execute(insert(ListEntityRow), rows[start:start + INSERT_CHUNK])
+                session.execute(insert(ENTITY_TABLE), rows[start:start + INSERT_CHUNK])
             touched.add(result.list_name)
             ledger.append(session, "lists.load", {
                 "list": result.list_name, "version": version.id, "published": pub.isoformat(),

@@ -123,6 +123,25 @@ def detect(head: bytes, path: Path) -> Format | None:
     return None
 
 
+def number_repeats(records: list[Record]) -> None:
+    """For lists without a publisher id (ids derived from content): a repeated id gets -2, -3 ...
+    in file order, so every published row stays one entity and ids stay stable."""
+    seen: dict[str, int] = {}
+    for rec in records:
+        count = seen.get(rec.entity_id, 0) + 1
+        seen[rec.entity_id] = count
+        if count > 1:
+            rec.entity_id = f"{rec.entity_id}-{count}"
+
+
+def content_id(prefix: str, *parts: str | None) -> str:
+    """A short, stable id from the fields that identify a party in a list without ids."""
+    import hashlib
+
+    key = "\x1f".join(" ".join((p or "").split()).lower() for p in parts)
+    return f"{prefix}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+
+
 def unique_ids(records: Iterable[Record], source: Source) -> None:
     """A list version may not name two parties with the same id: that is a broken file."""
     seen: set[str] = set()

@@ -146,19 +146,19 @@ def split_remarks(remarks: str | None) -> list[str]:
 
 
 def _split_outside_quotes(value: str) -> list[str]:
+    """Split on ";" and glue back pieces while a quoted alias is still open (odd quote count)."""
     parts: list[str] = []
-    buf: list[str] = []
-    quoted = False
-    for i, ch in enumerate(value):
-        if ch == "'" and (quoted or i == 0 or value[i - 1] in " (;"):
-            quoted = not quoted
-        if ch == ";" and not quoted:
-            parts.append("".join(buf))
-            buf = []
+    for piece in value.split(";"):
+        if parts and _open_quote(parts[-1]):
+            parts[-1] += ";" + piece
         else:
-            buf.append(ch)
-    parts.append("".join(buf))
+            parts.append(piece)
     return parts
+
+
+def _open_quote(text: str) -> bool:
+    """True when text opens a quote it does not close (apostrophes inside words do not count)."""
+    return len(re.findall(r"(?:^|(?<=[\s(]))'|'(?=$|[\s.,;)])", text)) % 2 == 1
 
 
 _ID_VALUE = re.compile(r"^(?P<num>.+?)(?:\s*\((?P<country>[^)]*)\))?(?:\s*(?:issued|expires|Issue Date|"

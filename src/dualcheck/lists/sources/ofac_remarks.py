@@ -79,6 +79,14 @@ REMARK_FIELDS: list[tuple[str, str, str]] = sorted([
     ("Telephone", "phone", TEXT),
     ("Organization Established Date", "incorporationDate", DATE),
     ("Organization Type:", "legalForm", TEXT),
+    # the same facts as named in the XML formats' id and feature types
+    ("Birthdate", "birthDate", DATE),
+    ("Place of Birth", "birthPlace", TEXT),
+    ("Nationality Country", "nationality", COUNTRY),
+    ("Citizenship Country", "citizenship", COUNTRY),
+    ("Nationality of Registration", "country", COUNTRY),
+    ("Public Registration Number", "registrationNumber", IDENTIFIER),
+    ("Passport Number", "passportNumber", IDENTIFIER),
 ], key=lambda row: -len(row[0]))
 
 _QUOTED_ALIAS = re.compile(r"^(a\.k\.a\.|f\.k\.a\.|n\.k\.a\.)\s*,?\s*'(.+)'$", re.I)
