@@ -15,6 +15,7 @@ from dualcheck.cli import bench, db, ledger, serve, setup
 from dualcheck.cli import check as check_cli
 from dualcheck.cli import controls as controls_cli
 from dualcheck.cli import lists as lists_cli
+from dualcheck.cli import screen as screen_cli
 from dualcheck.errors import DualcheckError
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ app.command("check")(check_cli.check)
 bench.app.command("check")(check_cli.bench_check)
 app.add_typer(controls_cli.app, name="controls")
 app.command("classify")(controls_cli.classify)
+app.command("screen")(screen_cli.screen)
 
 
 def main(argv: list[str] | None = None) -> None:

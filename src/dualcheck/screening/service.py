@@ -1,0 +1,124 @@
+"""Screening as a service: the process-wide index, single and batch screening, result documents.
+
+The index is built from the current version of every loaded list and cached per database; it is
+rebuilt when the set of current list versions changes (checked at most every
+``VERSION_CHECK_SECONDS``, so a query does not cost a database round trip).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dualcheck.db.engine import Database
+from dualcheck.screening.index import Hit, ScreeningIndex
+from dualcheck.screening.scoring import Scorer, default_scorer
+from dualcheck.screening.subjects import Subject, listed_subject
+
+VERSION_CHECK_SECONDS = 5.0
+
+
+def build_index(session: Session, scorer: Scorer | None = None) -> ScreeningIndex:
+    """An index over every entity of the current version of every list."""
+    from dualcheck.lists.store import current_versions, iter_current_entities
+
+    versions = current_versions(session)
+    subjects = (listed_subject(e) for e in iter_current_entities(session))
+    return ScreeningIndex(subjects, scorer=scorer or default_scorer(), list_versions=versions)
+
+
+def _versions_key(versions: dict[str, dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((name, str(info.get("version"))) for name, info in versions.items()))
+
+
+@dataclass
+class _Cached:
+    index: ScreeningIndex
+    key: tuple[tuple[str, str], ...]
+    checked: float
+
+
+_lock = threading.Lock()
+_cache: dict[str, _Cached] = {}
+
+
+def get_index(db: Database, *, max_age: float = VERSION_CHECK_SECONDS) -> ScreeningIndex:
+    """The cached index for this database, rebuilt when the current list versions changed."""
+    from dualcheck.lists.store import current_versions
+
+    with _lock:
+        cached = _cache.get(db.url)
+        now = time.monotonic()
+        if cached is not None and now - cached.checked < max_age:
+            return cached.index
+        with db.session() as session:
+            key = _versions_key(current_versions(session))
+            if cached is None or cached.key != key:
+                cached = _Cached(build_index(session), key, now)
+                _cache[db.url] = cached
+        cached.checked = now
+        return cached.index
+
+
+def forget_indexes() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def hit_document(hit: Hit) -> dict[str, Any]:
+    entity = hit.entity
+    return {
+        "entity_id": entity.entity_id,
+        "list": entity.list_name,
+        "list_version": entity.version_id,
+        "schema": entity.schema,
+        "name": entity.caption,
+        "matched_name": hit.scored.matched_name,
+        "query_name": hit.scored.query_name,
+        "programmes": list(entity.programmes),
+        "score": round(hit.score, 4),
+        "explanation": [c.as_dict() for c in hit.scored.explanation],
+    }
+
+
+def query_document(query: Subject, raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": raw.get("name"),
+        "schema": query.schema,
+        "birth_date": query.birth_dates[0] if query.birth_dates else None,
+        "country": sorted(query.countries)[0] if len(query.countries) == 1 else sorted(query.countries) or None,
+        "normalised": [" ".join(n.tokens) for n in query.names],
+    }
+
+
+def result_document(index: ScreeningIndex, query: Subject, raw: dict[str, Any], hits: list[Hit],
+                    threshold: float) -> dict[str, Any]:
+    """The screening result as the CONTRACTS.md `screen` JSON (plus the configuration used)."""
+    return {
+        "query": query_document(query, raw),
+        "threshold": threshold,
+        "list_versions": {name: info.get("version") for name, info in index.list_versions.items()},
+        "configuration": index.scorer.config.summary(),
+        "hits": [hit_document(h) for h in hits],
+    }
+
+
+def screen_one(index: ScreeningIndex, query: Subject, raw: dict[str, Any], threshold: float | None = None,
+               *, limit: int = 25) -> dict[str, Any]:
+    cut = index.scorer.config.threshold if threshold is None else threshold
+    hits = index.search(query, cut, limit=limit)
+    return result_document(index, query, raw, hits, cut)
+
+
+def ledger_payload(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the ledger keeps of a screening: query, versions, configuration and the hits' ids and scores."""
+    return {
+        "query": doc["query"], "threshold": doc["threshold"], "list_versions": doc["list_versions"],
+        "configuration": doc["configuration"],
+        "hits": [{"list": h["list"], "entity_id": h["entity_id"], "score": h["score"],
+                  "decision": (h.get("decision") or {}).get("status")} for h in doc["hits"]],
+    }
