@@ -14,6 +14,7 @@ from dualcheck import __version__
 from dualcheck.cli import bench, db, ledger, serve, setup
 from dualcheck.cli import check as check_cli
 from dualcheck.cli import controls as controls_cli
+from dualcheck.cli import licences as licences_cli
 from dualcheck.cli import lists as lists_cli
 from dualcheck.cli import screen as screen_cli
 from dualcheck.errors import DualcheckError
@@ -51,6 +52,9 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(lists_cli.app, name="lists")
 app.command("serve")(serve.serve)
 app.command("setup")(setup.setup)
+app.add_typer(licences_cli.licences_app, name="licences")
+app.add_typer(licences_cli.holds_app, name="holds")
+app.add_typer(licences_cli.evidence_app, name="evidence")
 app.command("check")(check_cli.check)
 bench.app.command("check")(check_cli.bench_check)
 app.add_typer(controls_cli.app, name="controls")

@@ -1,0 +1,179 @@
+"""Evidence packs for an audit or an authority's request: one ZIP for a transaction or a period.
+
+Contents: ``checks/*.json`` and ``checks/*.html`` (check reports, from the check domain's store
+when it offers ``dualcheck.check.store.checks_for_transaction``, else from the ledger records of
+kind ``check``), ``screening.json`` (screening records), ``licence_use.json`` (movements and
+reservations), ``holds.json``, ``ledger-export.json`` (the ledger slice with Merkle proofs to a
+signed checkpoint), ``ledger-public-key.pem``, ``verify_export.py`` (the standalone verifier),
+``README.txt`` and ``manifest.json`` (SHA-256 of every file). See docs/auditing.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import importlib
+import io
+import json
+import zipfile
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from dualcheck.db.base import utcnow
+from dualcheck.errors import BadInput
+from dualcheck.ledger import append
+from dualcheck.ledger.canonical import iso_z
+from dualcheck.ledger.export import Selection, export_slice
+from dualcheck.ledger.models import LedgerRecord
+from dualcheck.licences.holds import hold_document
+from dualcheck.licences.models import Hold, LicenceMovement, LicenceReservation
+
+README = """Evidence pack produced by dualcheck {version} on {created}.
+Scope: {scope}
+
+Every record in ledger-export.json is proven against a checkpoint signed with the exporter's
+Ed25519 key (key id {key_id}). To verify without trusting the exporter's server:
+  1. obtain the exporter's public key through a separate channel and compare its key id;
+  2. run: python verify_export.py ledger-export.json --public-key <that key>.pem
+     (or: dualcheck ledger verify-export ledger-export.json --public-key <that key>.pem);
+  3. compare the SHA-256 sums in manifest.json with the files (sha256sum -c is not needed:
+     the manifest lists them), and check that the check reports match the ledger records.
+"""
+
+
+def _checks_from_store(session: Session, transaction_id: str) -> list[dict[str, Any]] | None:
+    try:
+        store = importlib.import_module("dualcheck.check.store")
+    except ImportError:
+        return None
+    finder = getattr(store, "checks_for_transaction", None)
+    if finder is None:
+        return None
+    docs = []
+    for check in finder(session, transaction_id):
+        docs.append(check if isinstance(check, dict) else getattr(check, "document", None) or vars(check))
+    return docs
+
+
+def _record_doc(rec: LedgerRecord) -> dict[str, Any]:
+    return {"seq": rec.seq, "kind": rec.kind, "actor": rec.actor, "created_at": iso_z(rec.created_at),
+            "subject": rec.subject, "payload": json.loads(rec.payload)}
+
+
+def render_check_html(doc: dict[str, Any], title: str) -> str:
+    """A readable page for a check report: outcome, reasons with citations, items, then the full JSON."""
+    report = doc.get("payload", doc)
+    report = report.get("report", report) if isinstance(report, dict) else report
+    esc = html.escape
+    rows = ""
+    if isinstance(report, dict):
+        for reason in report.get("reasons") or []:
+            if isinstance(reason, dict):
+                rows += (f"<tr><td>{esc(str(reason.get('rule', '')))}</td><td>{esc(str(reason.get('citation', '')))}"
+                         f"</td><td>{esc(str(reason.get('detail', '')))}</td></tr>")
+        items = "".join(f"<li>{esc(str(i.get('id', '')))}: {esc(str(i.get('outcome', '')))}</li>"
+                        for i in report.get("items") or [] if isinstance(i, dict))
+        outcome = esc(str(report.get("outcome", "(not stated)")))
+    else:
+        items, outcome = "", "(not stated)"
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{esc(title)}</title>"
+            "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}td,th{border-bottom:1px solid #ccc;"
+            "padding:.3rem;text-align:left}pre{background:#f6f6f6;padding:1rem;overflow:auto}</style></head><body>"
+            f"<h1>{esc(title)}</h1><p>Outcome: <b>{outcome}</b></p>"
+            f"<h2>Reasons</h2><table><tr><th>rule</th><th>citation</th><th>detail</th></tr>{rows}</table>"
+            f"<h2>Items</h2><ul>{items}</ul><h2>Full report</h2>"
+            f"<pre>{esc(json.dumps(doc, ensure_ascii=False, indent=2, default=str))}</pre></body></html>")
+
+
+def _scope_records(session: Session, selection: Selection) -> list[LedgerRecord]:
+    query = select(LedgerRecord).order_by(LedgerRecord.seq)
+    if selection.subject:
+        query = query.where(LedgerRecord.subject == selection.subject)
+    if selection.since:
+        query = query.where(LedgerRecord.created_at >= selection.since)
+    if selection.until:
+        query = query.where(LedgerRecord.created_at < selection.until)
+    return list(session.execute(query).scalars())
+
+
+def _licence_use(session: Session, selection: Selection) -> dict[str, Any]:
+    moves = select(LicenceMovement).order_by(LicenceMovement.id)
+    reservations = select(LicenceReservation).order_by(LicenceReservation.created_at)
+    if selection.subject:
+        moves = moves.where(LicenceMovement.transaction_id == selection.subject)
+        reservations = reservations.where(LicenceReservation.transaction_id == selection.subject)
+    if selection.since:
+        moves = moves.where(LicenceMovement.created_at >= selection.since)
+        reservations = reservations.where(LicenceReservation.created_at >= selection.since)
+    if selection.until:
+        moves = moves.where(LicenceMovement.created_at < selection.until)
+        reservations = reservations.where(LicenceReservation.created_at < selection.until)
+    return {"movements": [{"kind": m.kind, "transaction_id": m.transaction_id, "item_id": m.item_id,
+                           "reservation_id": m.reservation_id, "at": iso_z(m.created_at), "actor": m.actor,
+                           "ledger_seq": m.ledger_seq, "detail": m.detail}
+                          for m in session.execute(moves).scalars()],
+            "reservations": [{"id": r.reservation_group, "transaction_id": r.transaction_id, "item_id": r.item_id,
+                              "status": r.status, "at": iso_z(r.created_at)}
+                             for r in session.execute(reservations).scalars()]}
+
+
+def build_evidence_pack(session: Session, *, transaction_id: str | None = None, since: dt.datetime | None = None,
+                        until: dt.datetime | None = None, actor: str) -> tuple[bytes, dict[str, Any]]:
+    """The ZIP bytes and its manifest; run in a write session (it signs a checkpoint and records the pack)."""
+    from dualcheck import __version__
+
+    if not transaction_id and not (since or until):
+        raise BadInput("choose a transaction or a period", location="scope")
+    selection = Selection(subject=transaction_id, since=since, until=until)
+    records = _scope_records(session, selection)
+    files: dict[str, bytes] = {}
+
+    def put(name: str, doc: Any) -> None:
+        files[name] = (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+
+    checks = _checks_from_store(session, transaction_id) if transaction_id else None
+    if checks is None:
+        checks = [_record_doc(r) for r in records if r.kind == "check"]
+    for n, check in enumerate(checks, 1):
+        put(f"checks/check-{n:03d}.json", check)
+        title = f"Check {n} of transaction {check.get('subject') or transaction_id or ''}".strip()
+        files[f"checks/check-{n:03d}.html"] = render_check_html(check, title).encode("utf-8")
+    put("screening.json", [_record_doc(r) for r in records if r.kind.startswith("screening")])
+    put("licence_use.json", _licence_use(session, selection))
+    holds = select(Hold).options(selectinload(Hold.decisions)).order_by(Hold.placed_at)
+    if transaction_id:
+        holds = holds.where(Hold.transaction_id == transaction_id)
+    if since:
+        holds = holds.where(Hold.placed_at >= since)
+    if until:
+        holds = holds.where(Hold.placed_at < until)
+    put("holds.json", [hold_document(h) for h in session.execute(holds).scalars()])
+    export = export_slice(session, selection)
+    put("ledger-export.json", export)
+    files["ledger-public-key.pem"] = export["public_key"].encode("ascii")
+    files["verify_export.py"] = resources.files("dualcheck.ledger").joinpath("offline.py").read_bytes()
+    scope = {"transaction_id": transaction_id, "from": iso_z(since) if since else None,
+             "to": iso_z(until) if until else None}
+    created = utcnow()
+    files["README.txt"] = README.format(version=__version__, created=iso_z(created), scope=json.dumps(scope),
+                                        key_id=export["checkpoint"]["key_id"]).encode("utf-8")
+    manifest = {"format": "dualcheck-evidence-pack/1", "created_at": iso_z(created), "scope": scope,
+                "checks": len(checks), "ledger_records": len(export["records"]),
+                "checkpoint": export["checkpoint"], "files": {n: hashlib.sha256(b).hexdigest()
+                                                              for n, b in sorted(files.items())}}
+    put("manifest.json", manifest)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=created.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, files[name])
+    data = buffer.getvalue()
+    append(session, "evidence.pack", {"scope": scope, "manifest_sha256": hashlib.sha256(files["manifest.json"])
+                                      .hexdigest(), "zip_sha256": hashlib.sha256(data).hexdigest()},
+           actor=actor, subject=transaction_id)
+    return data, manifest
