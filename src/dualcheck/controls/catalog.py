@@ -163,11 +163,15 @@ class ControlCatalog:
         out: dict[str, Any] = {"code": provision.code, "us_eccn": None, "wassenaar": None}
         us = self.us_ccl.get(provision.entry)
         if us is not None:
-            entry_text = self.provisions[provision.entry].text
-            similarity = fuzz.token_set_ratio(entry_text.lower(), us.heading.lower())
+            from dualcheck.controls.classify import tokens
+
+            # compare stemmed word sets: the US text adds "(see List of Items Controlled)" and curly quotes
+            eu_words = " ".join(sorted(set(tokens(self.provisions[provision.entry].text))))
+            similarity = fuzz.token_set_ratio(eu_words, " ".join(sorted(set(tokens(us.heading)))))
             out["us_eccn"] = {"eccn": us.eccn, "heading": us.heading, "reasons": us.reasons,
                               "text_similarity": round(similarity / 100, 2),
-                              "basis": "same number and similar text" if similarity >= 60 else "same number only"}
+                              "basis": "same number and similar text" if similarity >= 50
+                              else "same number only (texts differ: check before relying on it)"}
         if provision.regime == "Wassenaar":
             wa = self.wassenaar.get(provision.code) or self.wassenaar.get(provision.entry)
             if wa is not None:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from dualcheck.controls.catalog import ControlCatalog, Provision
 
 NOT_LISTED_THRESHOLD = 0.2
+MAX_PER_ENTRY = 2
+UNKNOWN_WORD_WEIGHT = 1.0
 K1, B = 1.2, 0.75
 _TOKEN_RE = re.compile(r"[a-z0-9][a-z0-9\-]*[a-z0-9]|[a-z0-9]")
 STOPWORDS = frozenset("""
@@ -121,6 +123,7 @@ class ClassifierIndex:
                          for t, p in postings.items()}
         self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
         self.vocabulary = sorted(self.postings)
+        self.max_idf = math.log(1 + (n + 0.5) / 1.5) * (K1 + 1)
         self.position = {code: i for i, code in enumerate(self.codes)}
 
     def _known(self, word: str) -> str | None:
@@ -137,10 +140,13 @@ class ClassifierIndex:
         from dualcheck.controls.parameters import extract_quantities, match_quantities
 
         query_terms: dict[str, str] = {}
+        unknown: set[str] = set()
         for word in tokens(expand_query(text)):
             known = self._known(word)
             if known is not None:
                 query_terms.setdefault(known, word)
+            elif word.isalpha():
+                unknown.add(word)
         if not query_terms:
             return []
         scores = np.zeros(len(self.codes))
@@ -150,10 +156,13 @@ class ClassifierIndex:
             idf = self.idf[term]
             scores[docs] += idf * tf * (K1 + 1) / (tf + self.norm[docs])
             best_possible += idf * (K1 + 1)
+        # words the annex never uses count against every provision: a description made mostly of
+        # them (furniture, food, clothing) is probably not about a listed item
+        best_possible += len(unknown) * UNKNOWN_WORD_WEIGHT * self.max_idf
         scores /= best_possible
         quantities = extract_quantities(text)
         order = np.argsort(-scores)[: max(60, top * 12)]
-        by_entry: dict[str, tuple[float, str, dict[str, Any]]] = {}
+        scored: list[tuple[float, str, dict[str, Any]]] = []
         for i in order:
             if scores[i] <= 0:
                 break
@@ -166,13 +175,10 @@ class ClassifierIndex:
                 if verdict:
                     evidence = verdict
                     score *= 1.25 if verdict["met"] else 0.8
-            previous = by_entry.get(provision.entry)
-            # prefer the more specific provision when it scores about as well as its ancestor
-            if previous is None or score > previous[0] * 1.02 or (
-                    score >= previous[0] * 0.98 and code.startswith(previous[1] + ".")):
-                by_entry[provision.entry] = (score, code, evidence)
-        ranked = sorted(by_entry.values(), key=lambda t: -t[0])[:top]
-        return [self._candidate(code, score, query_terms, evidence) for score, code, evidence in ranked]
+            scored.append((score, code, evidence))
+        scored.sort(key=lambda t: -t[0])
+        return [self._candidate(code, score, query_terms, evidence)
+                for score, code, evidence in _diverse(scored, top, self.catalog)]
 
     def _candidate(self, code: str, score: float, query_terms: dict[str, str],
                    evidence: dict[str, Any]) -> Candidate:
@@ -186,6 +192,32 @@ class ClassifierIndex:
         if evidence:
             why["parameters"] = evidence
         return Candidate(code, provision.entry, round(min(score, 1.0), 4), provision.text, why)
+
+
+def _diverse(scored: list[tuple[float, str, dict[str, Any]]], top: int,
+             catalog: ControlCatalog) -> list[tuple[float, str, dict[str, Any]]]:
+    """Best first, at most two provisions per entry and never one inside another's branch.
+
+    Of a provision and its ancestor scoring about as well, the more specific one is kept.
+    """
+    picked: list[tuple[float, str, dict[str, Any]]] = []
+    per_entry: Counter[str] = Counter()
+    for score, code, evidence in scored:
+        entry = catalog.provisions[code].entry
+        if per_entry[entry] >= MAX_PER_ENTRY:
+            continue
+        related = next((i for i, (_, other, _) in enumerate(picked)
+                        if code.startswith(other + ".") or other.startswith(code + ".")), None)
+        if related is not None:
+            other_score, other_code, _ = picked[related]
+            if code.startswith(other_code + ".") and score >= other_score * 0.98:
+                picked[related] = (other_score, code, evidence)  # the deeper provision, the better score
+            continue
+        picked.append((score, code, evidence))
+        per_entry[entry] += 1
+        if len(picked) >= top:
+            break
+    return picked
 
 
 def not_listed_rank(candidates: list[Candidate], threshold: float = NOT_LISTED_THRESHOLD) -> int:

@@ -24,7 +24,7 @@ def normalise_code(code: str) -> str:
     """'5a002 a 1.' -> '5A002.a.1'; ECCN-style and Annex I codes alike. Returns '' for blank input."""
     text = code.strip().strip(".").strip()
     match = _ENTRY_PREFIX_RE.match(text)
-    if not match:
+    if not match or (match.group(2) and match.group(2)[0] not in ". \t"):
         return ".".join(p for p in _SPLIT_RE.split(text) if p)
     entry, rest = match.group(1).upper(), match.group(2)
     parts = [p for p in _SPLIT_RE.split(rest) if p]

@@ -1,0 +1,250 @@
+"""Controls on the real reference data: loading, the catalog, cross references, versions and diffs,
+classification, parameter checks, the product register, CLI and API.
+
+The loaded SQLite database is built once per worker (all tests of this module run in one xdist
+group) and copied for each test that writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from dualcheck.controls import catalog as catalog_mod
+from dualcheck.controls.catalog import ControlCatalog, classify, load_catalog
+from dualcheck.controls.check import check
+from dualcheck.controls.models import ControlListVersion, ControlProvision
+from dualcheck.controls.parameters import threshold_coverage
+from dualcheck.controls.service import bench_classify, load
+from dualcheck.db.engine import Database
+from dualcheck.errors import BadInput, NotFound
+from dualcheck.ledger import verify
+
+pytestmark = pytest.mark.xdist_group("controls-real-data")
+
+ANNEX_I = Path("controls/eu/annex_i_02021R0821-20251115_exports-watch.json")
+EVAL_SET = Path(__file__).resolve().parents[1] / "src/dualcheck/controls/eval/classify_cases.csv"
+
+
+@pytest.fixture(scope="module")
+def loaded_file(data_dir: Path, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("controls-loaded") / "loaded.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    results = load(db, [data_dir / "controls"], actor="test")
+    assert {r.list_name for r in results if r.status == "loaded"} == {
+        "eu-annex-i", "eu-annex-iv", "us-ccl", "us-country-chart", "us-country-groups", "wassenaar", "chpl"}
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def loaded_db(loaded_file: Path, tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "db.sqlite3"
+    shutil.copyfile(loaded_file, path)
+    db = Database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def catalog(loaded_file: Path) -> ControlCatalog:
+    db = Database(f"sqlite:///{loaded_file}")
+    with db.session() as session:
+        cat = load_catalog(session)
+    db.dispose()
+    return cat
+
+
+def test_annex_i_tree_is_complete(catalog: ControlCatalog) -> None:
+    assert len(catalog.entries) == 384
+    assert catalog.version.valid_from == dt.date(2025, 11, 15)
+    p = catalog.lookup("6a005 a 6 b 2")
+    assert p is not None and p.code == "6A005.a.6.b.2" and p.entry == "6A005"
+    assert p.path == ["6A005", "6A005.a", "6A005.a.6", "6A005.a.6.b"]
+    assert p.text.startswith("Output power exceeding 2 kW")
+    assert any("does not control" in n.text for n in catalog.lookup("6A005.a.6.b").notes)  # type: ignore[union-attr]
+    assert catalog.is_valid_code("5A002.a") and not catalog.is_valid_code("5A002.zz")
+    assert "Laser" in catalog.lookup("6A005").terms  # type: ignore[union-attr]
+    assert catalog.definition("lasers") is not None
+
+
+def test_regime_annex_iv_and_section_i_flags(catalog: ControlCatalog) -> None:
+    assert catalog.lookup("1C351.d.4").regime == "Australia Group"  # type: ignore[union-attr]
+    assert catalog.lookup("1C351.d.4").in_annex_ii_section_i  # type: ignore[union-attr]
+    assert catalog.lookup("9A009.a").in_annex_ii_section_i  # type: ignore[union-attr]
+    assert not catalog.lookup("6A005.a").in_annex_ii_section_i  # type: ignore[union-attr]
+    iv = catalog.lookup("7A117")
+    assert iv is not None and iv.in_annex_iv and "UNVERIFIED" in (iv.annex_iv_detail or "")
+    assert iv.in_annex_ii_section_i  # all Annex IV items are in Section I
+    assert not catalog.lookup("5A002.a").in_annex_iv  # type: ignore[union-attr]
+
+
+def test_cross_references_and_us_view(catalog: ControlCatalog) -> None:
+    xref = catalog.cross_references("6A005.a")
+    assert xref["us_eccn"]["eccn"] == "6A005" and xref["us_eccn"]["basis"] == "same number and similar text"
+    assert xref["wassenaar"]["item"] == "6.A.5.a"
+    assert catalog.lookup_eccn("5A002").reasons == ["NS", "RS", "AT", "EI"]  # type: ignore[union-attr]
+    required, reasons = catalog_mod.us_licence_required(catalog, "6A005", "CN")
+    assert required is True and any("NS 2" in r for r in reasons)
+    required, reasons = catalog.us_licence_required("6A005", "CA")
+    assert required is False
+    assert catalog.us_licence_required("6A005", "IR")[0] is None  # embargoed row: the chart does not decide
+    assert catalog.us_licence_required("6A005", "HK")[0] is True  # Hong Kong is read from the China row
+
+
+def test_threshold_parsing_coverage(catalog: ControlCatalog) -> None:
+    coverage = threshold_coverage(catalog)
+    assert coverage["threshold_bearing"] > 1000
+    assert coverage["share"] >= 0.85
+
+
+def test_classify_ranks_and_explains(catalog: ControlCatalog) -> None:
+    candidates = classify(catalog, "Ytterbium fibre laser, continuous wave, 2.5 kW output at 1070 nm", top=5)
+    assert candidates[0].entry == "6A005"
+    assert "laser" in candidates[0].why["matched_terms"]
+    assert candidates[0].why["path"][0] == "6A005"
+    assert classify(catalog, "zzzz qqqq") == []
+
+
+def test_bench_classify_meets_the_targets_on_the_evaluation_set(catalog: ControlCatalog) -> None:
+    import csv
+
+    with EVAL_SET.open(encoding="utf-8") as fh:
+        cases = [(r["description"], r["expected"].split(";")) for r in csv.DictReader(fh)]
+    assert len(cases) >= 60 and sum(e == ["NLR"] for _, e in cases) >= 10
+    figures = bench_classify(catalog, cases)
+    assert figures["top5"] >= 0.85 and figures["top1"] >= 0.6, {k: figures[k] for k in ("top1", "top5")}
+
+
+def test_check_the_laser_example(catalog: ControlCatalog) -> None:
+    spec = ["wavelength=1070 nm", "type=continuous wave", "mode=multiple transverse mode"]
+    caught = check(catalog, "6A005", [*spec, "power=2.5 kW"])
+    assert caught["status"] == "met" and caught["met"] == ["6A005.a.6.b.2"]
+    edge = check(catalog, "6A005", [*spec, "power=2 kW"])  # "exceeding 2 kW": 2 kW itself is not caught by b.2
+    assert edge["status"] == "undetermined" and "wall-plug efficiency" in edge["missing_parameters"]
+    failed = {n["code"]: n for n in edge["not_met"]}
+    assert failed["6A005.a.6.b.2"]["criteria"][0]["margin"] == 0
+    small = check(catalog, "6A005.a", ["wavelength=1070 nm", "power=500 W", "mode=multiple transverse mode"])
+    assert small["status"] == "not_met"
+    with pytest.raises(BadInput, match="unknown unit"):
+        check(catalog, "6A005", ["power=2 horsefeathers"])
+    with pytest.raises(NotFound):
+        check(catalog, "6A999", ["power=2 kW"])
+
+
+def test_loading_again_is_a_no_op(loaded_db: Database, data_dir: Path) -> None:
+    results = load(loaded_db, [data_dir / ANNEX_I], actor="test")
+    assert [r.status for r in results] == ["unchanged"]
+    with loaded_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ControlListVersion)) == 7
+
+
+def test_malformed_file_is_refused_and_nothing_is_written(loaded_db: Database, tmp_path: Path,
+                                                          data_dir: Path) -> None:
+    doc = json.loads((data_dir / ANNEX_I).read_text(encoding="utf-8"))
+    doc["valid_from"] = "2026-03-01"
+    doc["entries"][3]["verbatim_text"] = "0B003 text\nXX999 stray line"
+    bad = tmp_path / "annex_bad.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    good_chpl = tmp_path / "hs_2026-01-01.csv"
+    good_chpl.write_text("hs6,tier_code,hs6_short_description\n854231,TIER_1,ICs\n", encoding="utf-8")
+    with pytest.raises(BadInput, match=r"annex_bad.json: entries\[3\].verbatim_text line 2"):
+        load(loaded_db, [good_chpl, bad], actor="test")
+    with loaded_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ControlListVersion)) == 7
+
+
+def test_new_consolidation_versions_diffs_and_flags_the_register(loaded_db: Database, tmp_path: Path,
+                                                                  data_dir: Path) -> None:
+    from dualcheck.controls.diff import diff_versions
+    from dualcheck.controls.register import decide, review_queue, upsert_item
+
+    with loaded_db.write_session() as session:
+        upsert_item(session, "FL-2000", "fibre laser 2.5 kW", {"power": "2.5 kW"}, actor="officer")
+        decide(session, "FL-2000", ["6A005.a.6.b.2"], "2.5 kW multimode at 1070 nm", actor="officer")
+        upsert_item(session, "VPN-1", "VPN gateway", {}, actor="officer")
+        decide(session, "VPN-1", ["5A002.a"], "AES-256", actor="officer")
+    doc = json.loads((data_dir / ANNEX_I).read_text(encoding="utf-8"))
+    doc["valid_from"] = "2026-06-01"
+    entries = {e["entry_code"]: e for e in doc["entries"]}
+    entries["6A005"]["verbatim_text"] = entries["6A005"]["verbatim_text"].replace(
+        "6A005.a.6.b.2 Output power exceeding 2 kW;", "6A005.a.6.b.2 Output power exceeding 3 kW;")
+    doc["entries"] = [e for e in doc["entries"] if e["entry_code"] != "0C005"]
+    doc["entries"].append({"entry_code": "4A599", "category": "4", "verbatim_text": "4A599 Test computers;"})
+    later = tmp_path / "annex_i_later.json"
+    later.write_text(json.dumps(doc), encoding="utf-8")
+    [result] = load(loaded_db, [later], actor="test")
+    assert result.status == "loaded" and result.version_id and result.version_id.startswith("eu-annex-i:2026-06-01")
+
+    with loaded_db.session() as session:
+        old = load_catalog(session, dt.date(2026, 1, 1))
+        new = load_catalog(session, dt.date(2026, 7, 1))
+        with pytest.raises(NotFound):
+            load_catalog(session, dt.date(2020, 1, 1))
+        diff = diff_versions(session, "eu-annex-i", "2025-11-15", "2026-06-01")
+        queue = review_queue(session)
+        assert session.scalar(select(func.count()).select_from(ControlProvision)
+                              .where(ControlProvision.version_id == result.version_id)) > 4000
+        assert verify(session).ok
+    assert old.lookup("0C005") is not None and new.lookup("0C005") is None
+    assert new.lookup("6A005.a.6.b.2").text.startswith("Output power exceeding 3 kW")  # type: ignore[union-attr]
+    assert (diff["added"], diff["removed"], diff["changed"]) == (1, 1, 1)
+    assert diff["entries_added"] == ["4A599"] and diff["entries_removed"] == ["0C005"]
+    assert any("exceeding 3 kW" in line for line in diff["changes"][0]["diff"])
+    assert [d["sku"] for d in queue] == ["FL-2000"]
+    assert "6A005" in queue[0]["review_reason"]["entries"]
+
+
+def test_cli_classify_and_check_json(loaded_db: Database, settings_for, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from dualcheck.cli import main
+
+    settings_for(loaded_db)
+    with pytest.raises(SystemExit) as exc:
+        main(["classify", "5-axis CNC machining centre for milling titanium", "--format", "json"])
+    assert exc.value.code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= {"as_of", "control_list_version", "candidates"}
+    assert {"code", "entry", "score", "title", "why"} <= set(doc["candidates"][0])
+    assert any(c["entry"] == "2B001" for c in doc["candidates"])
+    with pytest.raises(SystemExit) as exc:
+        main(["controls", "check", "6A005", "--spec", "power=2 parsecs"])
+    assert exc.value.code == 2
+    assert "unknown unit 'parsecs'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["classify", "laser", "--as-of", "2020-01-01"])
+    assert exc.value.code == 2
+
+
+def test_api_browse_classify_check(loaded_db: Database) -> None:
+    from fastapi.testclient import TestClient
+
+    from dualcheck.api.app import create_app
+    from dualcheck.config import Settings
+
+    client = TestClient(create_app(Settings(), loaded_db))
+    shown = client.get("/api/v1/controls/provisions/6A005.a.6", params={"depth": 1}).json()
+    assert shown["code"] == "6A005.a.6" and [s["code"] for s in shown["subtree"]] == ["6A005.a.6.a", "6A005.a.6.b"]
+    assert client.get("/api/v1/controls/provisions/9Z999").status_code == 404
+    answer = client.post("/api/v1/classify", json={"text": "gas centrifuge rotor for uranium enrichment"}).json()
+    assert answer["candidates"][0]["code"].startswith("0B001")
+    checked = client.post("/api/v1/controls/check", json={"code": "6A005", "spec": {"power": "2 lightyears"}})
+    assert checked.status_code == 422
+    health = client.get("/health").json()
+    assert "eu-annex-i" in health["data_versions"]["controls"]
+
+
+def test_loads_and_reads_back_on_postgresql(pg_db: Database, data_dir: Path) -> None:
+    results = load(pg_db, [data_dir / ANNEX_I, data_dir / "controls/us/ccl.json"], actor="test")
+    assert [r.status for r in results] == ["loaded", "loaded"]
+    assert [r.status for r in load(pg_db, [data_dir / ANNEX_I], actor="test")] == ["unchanged"]
+    with pg_db.session() as session:
+        cat = load_catalog(session, dt.date(2026, 1, 1))
+    assert len(cat.entries) == 384 and cat.lookup("1C350.46") is not None
+    assert cat.lookup_eccn("3A001") is not None and cat.wassenaar == {}
