@@ -104,4 +104,12 @@ def control_lookup(session: Session, data_dir: Path, as_of: dt.date) -> CatalogL
     try:
         return CatalogLookup(load_catalog(session, as_of))
     except NotFound:
+        pass
+    try:
+        lookup = CatalogLookup(load_catalog(session, None))
+    except NotFound:
         return file_lookup(data_dir)
+    # Only later versions are loaded: use the earliest honest answer we have and say so.
+    lookup.info["warning"] = (f"no control-list version in force on {as_of.isoformat()} is loaded; "
+                              f"the version valid from {lookup.info.get('valid_from')} was used")
+    return lookup

@@ -61,14 +61,15 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
     with db.write_session() if store else db.session() as session:
         controls = control_lookup(session, data_dir, when)
         check_control_codes(tx, lambda c: c in national or controls.is_known(c), source=source)
-        facts, screening = screen_transaction(db, tx)
+        facts, screening = screen_transaction(db, session, tx)
         det = determine(tx, rules, controls, facts, when)
         listed = sorted({c for item in tx.items for c in item.control_codes or [] if c not in national})
         us_view = {"label": "United States EAR view, for information only: not part of the EU outcome",
                    **(controls.us_view(listed, tx.destination) if listed and tx.destination else {"items": []})}
         versions = {"lists": facts.list_versions, "control_list": controls.info, "rule_set": rules.version,
                     "rule_sources": rules.sources}
-        settings = {"screening_threshold": facts.threshold, "strong_threshold": facts.strong_threshold}
+        settings = {"screening_threshold": facts.threshold, "strong_threshold": facts.strong_threshold,
+                    "scoring": screening.get("scoring")}
         result = answer(det, tx=tx, as_of=when, screening=screening, versions=versions, us_view=us_view,
                         settings=settings)
         result["check_id"] = check_id = str(uuid.uuid4())
@@ -99,4 +100,4 @@ def place_hold_if_available(session: Any, tx: Transaction, check_id: str, det: D
         return None
     hold = place_hold(session, transaction_id=tx.id or check_id, check_id=check_id,
                       outcome=det.outcome.value, reasons=[r.to_dict() for r in det.reasons], actor=actor)
-    return {"id": getattr(hold, "id", None), "status": getattr(hold, "status", None)}
+    return {"id": hold.id, "status": hold.status}
