@@ -25,12 +25,12 @@ def _date_option(value: str | None, option: str) -> dt.date | None:
 
 
 def load_files(paths: list[Path], published: dt.date | None = None, fmt: str | None = None) -> list[dict[str, Any]]:
-    from dualcheck.lists.loader import load_paths
+    from dualcheck.lists.loader import collect_units, load_units
 
     db = database()
-    with progress("loading lists") as advance:
-        results = load_paths(db, paths, actor=settings().actor, published=published, forced_format=fmt,
-                             advance=advance)
+    units = collect_units(paths, fmt)
+    with progress("loading lists", total=2 * len(units)) as advance:
+        results = load_units(db, units, actor=settings().actor, published=published, advance=advance)
     return [r.as_dict() for r in results]
 
 

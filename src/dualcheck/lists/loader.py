@@ -14,9 +14,12 @@ import gzip
 import hashlib
 import io
 import json
+import multiprocessing
+import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -31,12 +34,14 @@ from dualcheck.errors import BadInput
 from dualcheck.lists import sources
 from dualcheck.lists.models import ListEntityRow, ListVersion
 from dualcheck.lists.sources.base import FORMATS, Format, ParsedList, Record, Source, detect
+from dualcheck.lists.sources.helpers import country_code
 
 SNIFF_BYTES = 65536
 _FULL_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
 COMPANION_KIND = {"ofac-csv-address": "address", "ofac-csv-alias": "alias", "ofac-csv-comment": "comment"}
 INSERT_CHUNK = 2000
+PARSE_WORKERS = min(2, os.cpu_count() or 1)
 ENTITY_TABLE = cast(Table, ListEntityRow.__table__)  # Core insert: no ORM work per row
 
 
@@ -202,25 +207,43 @@ def _refresh_current(session: Session, list_name: str) -> None:
                     .values(is_current=ListVersion.id == top))
 
 
-def parse_units(units: list[Unit], advance: Callable[[int], None] | None = None) -> list[tuple[Unit, ParsedList]]:
-    parsed = []
-    for unit in units:
-        result = unit.fmt.parse(unit.source)
-        if not result.records:
-            raise unit.source.bad("no entities found (empty or truncated file?)")
-        parsed.append((unit, result))
-        if advance:
-            advance(1)
-    return parsed
+def _parse(unit: Unit) -> ParsedList:
+    result = unit.fmt.parse(unit.source)
+    if not result.records:
+        raise unit.source.bad("no entities found (empty or truncated file?)")
+    return result
+
+
+def iter_parsed(units: list[Unit], workers: int = PARSE_WORKERS) -> Iterator[tuple[Unit, ParsedList]]:
+    """Parse the units, on `workers` processes when there are several (parsing is CPU-bound Python;
+    the caller writes each result to the database while the next ones are parsed). Results come
+    back in the units' order."""
+    if workers <= 1 or len(units) <= 1:
+        for unit in units:
+            yield unit, _parse(unit)
+        return
+    country_code("Iraq")  # build the country table once, before the workers fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_parse, unit) for unit in units]
+        try:
+            for unit, future in zip(units, futures, strict=True):
+                yield unit, future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def load_paths(db: Database, paths: Iterable[Path], *, actor: str, published: dt.date | None = None,
                forced_format: str | None = None, advance: Callable[[int], None] | None = None,
-               on_units: Callable[[int], None] | None = None) -> list[LoadResult]:
+               workers: int = PARSE_WORKERS) -> list[LoadResult]:
     """Load files and folders; returns one result per source (loaded or unchanged)."""
-    units = collect_units(paths, forced_format)
-    if on_units:
-        on_units(len(units) * 2)
+    return load_units(db, collect_units(paths, forced_format), actor=actor, published=published, advance=advance,
+                      workers=workers)
+
+
+def load_units(db: Database, units: list[Unit], *, actor: str, published: dt.date | None = None,
+               advance: Callable[[int], None] | None = None, workers: int = PARSE_WORKERS) -> list[LoadResult]:
+    """Load detected units (progress: two steps per unit, parsed and written)."""
     with db.session() as session:
         known = {sha: (vid, name, pub, count) for sha, vid, name, pub, count in session.execute(
             select(ListVersion.sha256, ListVersion.id, ListVersion.list_name, ListVersion.published,
@@ -236,11 +259,12 @@ def load_paths(db: Database, paths: Iterable[Path], *, actor: str, published: dt
                 advance(2)
             continue
         fresh.append(unit)
-    parsed = parse_units(fresh, advance)
     retrieved = utcnow()
     with db.write_session() as session:
         touched: set[str] = set()
-        for unit, result in parsed:
+        for unit, result in iter_parsed(fresh, workers):
+            if advance:
+                advance(1)
             pub, pub_from = publication_date(result, unit, published, retrieved)
             version = ListVersion(list_name=result.list_name, published=pub, published_from=pub_from,
                                   retrieved_at=retrieved, sha256=unit.sha256, entity_count=len(result.records),

@@ -5,15 +5,13 @@ dd/mm/yyyy, 00/00/yyyy (year only) or a bare year."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from dualcheck.errors import BadInput
 from dualcheck.lists.sources.base import Format, ParsedList, Record, Source, register
 from dualcheck.lists.sources.helpers import clean, country_code, first_date, parse_date, person_name
 from dualcheck.lists.sources.textfiles import csv_rows, decode
+from dualcheck.lists.sources.xlsx import sheet_rows
 
 REQUIRED = ["Name 6", "Name 1", "Name 2", "Name 3", "Name 4", "Name 5", "Title", "Name Non-Latin Script", "DOB",
             "Town of Birth", "Country of Birth", "Nationality", "Passport Number", "National Identification Number",
@@ -25,7 +23,7 @@ ADDRESS = ("Address 1", "Address 2", "Address 3", "Address 4", "Address 5", "Add
 
 def _name_prop(row: dict[str, str]) -> str:
     alias_type = (clean(row["Alias Type"]) or "").lower()
-    if alias_type.startswith("primary name"):
+    if alias_type == "primary name":
         return "name"
     if alias_type == "fka":
         return "previousName"
@@ -93,30 +91,9 @@ def parse_csv(source: Source) -> ParsedList:
     return parse_rows(csv_rows(decode(source.data, source.name, legacy="cp1252"), source.name), source, "gb-ofsi-csv")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def parse_xlsx(source: Source) -> ParsedList:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise BadInput(f"not a readable Excel workbook ({type(exc).__name__})", source=source.name) from None
-    try:
-        sheet = book.worksheets[0]
-        rows = ((i, [_cell(v) for v in row]) for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-                if any(v not in (None, "") for v in row))
-        return parse_rows(rows, source, "gb-ofsi-xlsx")
-    finally:
-        book.close()
+    """The workbook's first sheet (date cells come out as dd/mm/yyyy, like the CSV)."""
+    return parse_rows(sheet_rows(source.data, source.name), source, "gb-ofsi-xlsx")
 
 
 def sniff_csv(head: bytes, path: Path) -> bool:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from functools import lru_cache
-
-from followthemoney.types import registry
 
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -94,15 +93,50 @@ def first_date(text: str | None, *, day_first: bool = True) -> str | None:
     return found[0] if found else None
 
 
+def _norm_country(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_only).split())
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Territory names, weak names and codes -> followthemoney country code, from rigour's data.
+    Built directly (about 0.3 s) rather than through rigour's fuzzy lookup index, whose
+    transliteration of every name costs seconds per process; list files name countries plainly."""
+    from rigour._core import territories_jsonl
+    from rigour.data import iter_jsonl_text
+    from rigour.territories import get_territories
+
+    by_code = {t.code: t for t in get_territories()}
+    names: dict[str, str] = {}
+    for data in iter_jsonl_text(territories_jsonl()):
+        territory = by_code.get(data["code"])
+        if territory is None or not territory.ftm_country:
+            continue
+        code = territory.ftm_country
+        keys = [*data.get("names_weak", []), *data.get("names_strong", []), territory.full_name, territory.name]
+        keys += [c for c in (territory.code, territory.alpha3, *territory.other_codes) if c]
+        for key in keys:
+            if key:
+                names[_norm_country(key)] = code  # strong names last: they win over weak ones
+    return names
+
+
 @lru_cache(maxsize=4096)
 def country_code(text: str | None) -> str | None:
     """ISO 3166-1 alpha-2 (lower case, as followthemoney stores it) for a country name or code.
-    Bilingual names such as ``Belarus / Bélarus`` are tried part by part."""
+    Bilingual names such as ``Belarus / Bélarus`` and ``Korea, North`` forms are tried part by part."""
     value = clean(text)
     if not value:
         return None
-    for candidate in (value, *value.split(" / ")):
-        code = registry.country.clean(candidate.strip())
+    names = _country_names()
+    candidates = [value, *value.split(" / ")]
+    if "," in value:
+        head, tail = (p.strip() for p in value.split(",", 1))
+        candidates += [f"{tail} {head}", head]
+    for candidate in candidates:
+        code = names.get(_norm_country(candidate))
         if code:
             return code
     return None
