@@ -139,6 +139,14 @@ def test_check_the_laser_example(catalog: ControlCatalog) -> None:
         check(catalog, "6A999", ["power=2 kW"])
 
 
+def test_common_high_priority_list(loaded_db: Database) -> None:
+    from dualcheck.controls.catalog import load_chpl
+
+    with loaded_db.session() as session:
+        chpl = load_chpl(session)
+    assert len(chpl) == 50 and chpl["854231"]["tier"] == "TIER_1"
+
+
 def test_loading_again_is_a_no_op(loaded_db: Database, data_dir: Path) -> None:
     results = load(loaded_db, [data_dir / ANNEX_I], actor="test")
     assert [r.status for r in results] == ["unchanged"]

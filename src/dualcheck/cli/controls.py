@@ -27,8 +27,13 @@ def _each(key: str, line: Callable[[dict[str, Any]], str]) -> Callable[[dict[str
     """A text renderer printing one line per row of doc[key]."""
     def render(doc: dict[str, Any]) -> None:
         for row in doc[key]:
-            console.print(line(row), highlight=False)
+            _say(line(row))
     return render
+
+
+def _say(text: str) -> None:
+    """Print control-list text as is (it contains brackets that rich would read as markup)."""
+    console.print(text, highlight=False, markup=False)
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -64,7 +69,7 @@ def load_cmd(paths: list[Path] = typer.Argument(..., help="Files or folders of c
     def render(d: dict[str, Any]) -> None:
         for r in d["results"]:
             what = r["version"] or r["detail"]
-            console.print(f"{r['status']:9} {r['source']}: {what} ({r['provisions']} provisions)"
+            _say(f"{r['status']:9} {r['source']}: {what} ({r['provisions']} provisions)"
                           if r["status"] != "skipped" else f"skipped   {r['source']}: {r['detail']}")
     emit(doc, fmt, render)
 
@@ -92,26 +97,25 @@ def show_cmd(code: str = typer.Argument(..., help="Entry or sub-item, e.g. 6A005
     doc = show(_catalog(as_of), code, depth=depth)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['code']}[/bold] ({d['regime']}, category {d['category']}) {d['text']}",
-                      highlight=False)
+        _say(f"{d['code']} ({d['regime']}, category {d['category']}) {d['text']}")
         if d["path"]:
-            console.print(f"  under: {' > '.join(d['path'])}; entry: {d['title']}", highlight=False)
+            _say(f"  under: {' > '.join(d['path'])}; entry: {d['title']}")
         flags = [f"Annex IV (UNVERIFIED): {d['in_annex_iv']}", f"Annex II Section I: {d['in_annex_ii_section_i']}"]
-        console.print("  " + "; ".join(flags), highlight=False)
+        _say("  " + "; ".join(flags))
         for note in d["notes"]:
-            console.print(f"  [{note['kind']}] {note['text']}", highlight=False)
+            _say(f"  [{note['kind']}] {note['text']}")
         for sub in d["subtree"]:
-            console.print(f"{'  ' * sub['depth']}{sub['code']} {sub['text']}", highlight=False)
+            _say(f"{'  ' * sub['depth']}{sub['code']} {sub['text']}")
             for note in sub["notes"]:
-                console.print(f"{'  ' * sub['depth']}  [{note['kind']}] {note['text']}", highlight=False)
+                _say(f"{'  ' * sub['depth']}  [{note['kind']}] {note['text']}")
         for term, text in d["definitions"].items():
-            console.print(f"  definition {term}: {text}", highlight=False)
+            _say(f"  definition {term}: {text}")
         xref = d["cross_references"]
         if xref.get("us_eccn"):
-            console.print(f"  US ECCN {xref['us_eccn']['eccn']} ({xref['us_eccn']['basis']}), "
-                          f"reasons {', '.join(xref['us_eccn']['reasons'])}", highlight=False)
+            _say(f"  US ECCN {xref['us_eccn']['eccn']} ({xref['us_eccn']['basis']}), "
+                 f"reasons {', '.join(xref['us_eccn']['reasons'])}")
         if xref.get("wassenaar"):
-            console.print(f"  Wassenaar {xref['wassenaar']['item']}", highlight=False)
+            _say(f"  Wassenaar {xref['wassenaar']['item']}")
     emit(doc, fmt, render)
 
 
@@ -136,16 +140,16 @@ def diff_cmd(from_ref: str = typer.Argument(..., metavar="FROM", help="Version i
         doc = diff_versions(session, list_name, from_ref, to_ref)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"{d['list']}: {d['from']} -> {d['to']}: {d['added']} added, {d['removed']} removed, "
-                      f"{d['changed']} changed", highlight=False)
+        _say(f"{d['list']}: {d['from']} -> {d['to']}: {d['added']} added, {d['removed']} removed, "
+                      f"{d['changed']} changed")
         for e in d["entries_added"]:
-            console.print(f"+ {e}")
+            _say(f"+ {e}")
         for e in d["entries_removed"]:
-            console.print(f"- {e}")
+            _say(f"- {e}")
         for c in d["changes"]:
-            console.print(f"~ {c['entry']}", highlight=False)
+            _say(f"~ {c['entry']}")
             for line in c["diff"][2:]:
-                console.print(f"    {line}", highlight=False, markup=False)
+                _say(f"    {line}")
     emit(doc, fmt, render)
 
 
@@ -159,19 +163,18 @@ def check_cmd(code: str = typer.Argument(..., help="Entry or sub-item to check a
     doc = check(_catalog(as_of), code, spec)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['status']}[/bold]: {d['summary']}", highlight=False)
+        _say(f"{d['status']}: {d['summary']}")
         for m in d["met"]:
-            console.print(f"  met: {m}", highlight=False)
+            _say(f"  met: {m}")
         for n in d["not_met"][:15]:
             for c in n["criteria"]:
-                console.print(f"  not met: {n['code']}: {c['text']} (given {c['parameter']}={c['given']})",
-                              highlight=False)
+                _say(f"  not met: {n['code']}: {c['text']} (given {c['parameter']}={c['given']})")
             if not n["criteria"] and n["ruled_out"]:
-                console.print(f"  not met: {n['code']}: {n['ruled_out']}", highlight=False)
+                _say(f"  not met: {n['code']}: {n['ruled_out']}")
         if d["missing_parameters"]:
-            console.print(f"  missing: {', '.join(d['missing_parameters'])}", highlight=False)
+            _say(f"  missing: {', '.join(d['missing_parameters'])}")
         for note in d["notes_to_consider"][:10]:
-            console.print(f"  note {note['code']}: {note['text'][:160]}", highlight=False)
+            _say(f"  note {note['code']}: {note['text'][:160]}")
     emit(doc, fmt, render)
 
 
@@ -182,7 +185,7 @@ def coverage_cmd(as_of: str | None = AsOfOption, fmt: OutputFormat = FormatOptio
 
     catalog = _catalog(as_of)
     doc = {"control_list_version": catalog.version.id, **threshold_coverage(catalog)}
-    emit(doc, fmt, lambda d: console.print(f"{d['parsed']}/{d['threshold_bearing']} threshold-bearing provisions "
+    emit(doc, fmt, lambda d: _say(f"{d['parsed']}/{d['threshold_bearing']} threshold-bearing provisions "
                                            f"parsed ({d['share']:.1%})"))
 
 
@@ -222,7 +225,7 @@ def items_add(sku: str, description: str, param: list[str] = typer.Option([], "-
     with db.write_session() as session:
         upsert_item(session, sku, description, params, actor=settings().actor)
         doc = item_doc(session, sku)
-    emit(doc, fmt, lambda d: console.print(f"item {d['sku']} saved"))
+    emit(doc, fmt, lambda d: _say(f"item {d['sku']} saved"))
 
 
 @items_app.command("classify")
@@ -234,7 +237,7 @@ def items_classify(sku: str, codes: list[str] = typer.Argument(None, help="Contr
     db = database()
     with db.write_session() as session:
         doc = decision_doc(decide(session, sku, codes or [], rationale, actor=settings().actor))
-    emit(doc, fmt, lambda d: console.print(f"{d['sku']}: {', '.join(d['codes']) or 'not listed'} "
+    emit(doc, fmt, lambda d: _say(f"{d['sku']}: {', '.join(d['codes']) or 'not listed'} "
                                            f"({d['control_list_version']})"))
 
 
@@ -272,13 +275,12 @@ def classify(text: str = typer.Argument(..., help="Free-text product description
         doc = classify_document(session, text, top=top, as_of=_date(as_of, "--as-of"), actor=settings().actor)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"control list {d['control_list_version']}", highlight=False)
+        _say(f"control list {d['control_list_version']}")
         for c in d["candidates"]:
-            console.print(f"{c['score']:.3f} [bold]{c['code']}[/bold] {c['title'][:110]}", highlight=False)
-            console.print(f"      matched: {', '.join(c['why']['matched_terms'])}", highlight=False)
+            _say(f"{c['score']:.3f} {c['code']} {c['title'][:110]}")
+            _say(f"      matched: {', '.join(c['why']['matched_terms'])}")
         if d["not_listed"]["likely"]:
-            console.print("no candidate above the threshold: probably not listed (NLR); a human decides",
-                          highlight=False)
+            _say("no candidate above the threshold: probably not listed (NLR); a human decides")
     emit(doc, fmt, render)
 
 
@@ -314,6 +316,6 @@ def bench_classify(cases_csv: Path = typer.Argument(..., metavar="CASES.csv"),
     if details:
         for case in doc["cases"]:
             mark = "ok " if case["top1"] else ("top5" if case["top5"] else "MISS")
-            console.print(f"{mark} {';'.join(case['expected']):18} {' '.join(case['ranked']):60} "
-                          f"{case['description'][:60]}", highlight=False)
+            _say(f"{mark} {';'.join(case['expected']):18} {' '.join(case['ranked']):60} "
+                          f"{case['description'][:60]}")
     emit_json(figures)

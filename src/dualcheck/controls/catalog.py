@@ -18,6 +18,7 @@ Usage (for rules, check and anyone else)::
     catalog.lookup_eccn("5A002")           # UsEccn(eccn, heading, reasons, chart_controls, ...) | None
     catalog.us_licence_required("5A002", "CN")     # (True | False | None, [reasons])
     catalog.cross_references("6A005")      # {"us_eccn": ..., "wassenaar": ...}
+    load_chpl(session)["854231"]           # Common High Priority List: {"tier": "TIER_1", ...}
 
 `load_catalog` raises `NotFound` when no EU Annex I version is in force on the date asked.
 The catalog is immutable and shared between threads; build it once per process.
@@ -386,6 +387,15 @@ def us_licence_required(catalog: ControlCatalog, eccn: str, country: str) -> tup
     if required is False:
         reasons.append(str((chart.get("procedure") or {}).get("noMarkCaveat", "")))
     return required, reasons
+
+
+def load_chpl(session: Session, as_of: dt.date | None = None) -> dict[str, dict[str, Any]]:
+    """The Common High Priority List in force: {hs6: {"tier", "tier_label", "description", "version"}}."""
+    version = _version_in_force(session, sources.CHPL, as_of)
+    if version is None:
+        return {}
+    return {row.code: {"tier": (row.data or {}).get("tier"), "tier_label": (row.data or {}).get("tier_label"),
+                       "description": row.text, "version": version.id} for row in _rows(session, version.id)}
 
 
 def classify(catalog: ControlCatalog, text: str, top: int = 5) -> list[Candidate]:
