@@ -27,3 +27,23 @@ def fill(db: Database, n: int, *, subject: str = "tx-{i}", kind: str = "test.eve
         with db.write_session() as s:
             append(s, kind, {"i": i, "party": "Müller GmbH" if i % 3 == 0 else "Acme"}, actor="tester",
                    subject=subject.format(i=i % 4))
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str, actor: str = "tester") -> tuple[int, str, str]:
+    """Run the command line in this process (far faster than a subprocess): (exit code, stdout, stderr)."""
+    import os
+
+    from dualcheck.cli import main
+    from dualcheck.config import reset_settings_cache
+
+    os.environ["DUALCHECK_ACTOR"] = actor  # the autouse fixture gives every test a fresh environment copy
+    reset_settings_cache()
+    capsys.readouterr()
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    else:
+        code = 0
+    out, err = capsys.readouterr()
+    return code, out, err

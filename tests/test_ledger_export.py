@@ -17,7 +17,7 @@ from dualcheck.errors import BadInput
 from dualcheck.ledger.export import Selection, export_slice
 from dualcheck.ledger.keys import signing_key
 from dualcheck.ledger.offline import verify_export
-from ledger_support import fill, ledger_env
+from ledger_support import fill, ledger_env, run_cli
 
 __all__ = ["ledger_env"]
 
@@ -77,14 +77,14 @@ def test_counterparty_and_date_range_selection(any_db: Database, ledger_env: pyt
         _export(any_db, Selection())
 
 
-def _cli(*args: str, home: Path, db: Database) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DUALCHECK_HOME": str(home), "DUALCHECK_DATABASE_URL": db.url}
-    return subprocess.run([sys.executable, "-m", "dualcheck", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+def test_cli_export_public_key_and_verify_export(sqlite_db: Database, tmp_path: Path, ledger_env: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    ledger_env.setenv("DUALCHECK_DATABASE_URL", sqlite_db.url)
 
+    def _cli(*args: str, home: Path, db: Database) -> subprocess.CompletedProcess[str]:
+        code, out, err = run_cli(capsys, *args)
+        return subprocess.CompletedProcess(args, code, out, err)
 
-def test_cli_export_public_key_and_verify_export(sqlite_db: Database, tmp_path: Path,
-                                                 ledger_env: pytest.MonkeyPatch) -> None:
     home = Path(os.environ["DUALCHECK_HOME"])
     fill(sqlite_db, 5)
     out = tmp_path / "slice.json"

@@ -41,10 +41,11 @@ def verify_cmd(public_key: list[Path] | None = PublicKeyOption) -> None:
     db = database()
     with db.session() as session:
         result = verify(session, trusted_keys=trusted)
+    # plain echo, not rich: the summary must stay one line whatever the terminal width
     if result.ok:
-        console.print(result.summary(), highlight=False)
+        typer.echo(result.summary())
         return
-    err_console.print(result.summary(), highlight=False)
+    typer.echo(result.summary(), err=True)
     raise typer.Exit(1)
 
 
@@ -131,11 +132,12 @@ def verify_export_cmd(
             raise BadInput(f"cannot read ({exc.strerror})", source=str(public_key)) from None
     result = verify_export(doc, trusted)
     for note in result.notes:
-        err_console.print(f"note: {note}", highlight=False)
+        typer.echo(f"note: {note}", err=True)
+    # plain echo, not rich: the summary must stay one line whatever the terminal width
     if result.ok:
-        console.print(result.summary(), highlight=False)
+        typer.echo(result.summary())
         return
-    err_console.print(result.summary(), highlight=False)
+    typer.echo(result.summary(), err=True)
     raise typer.Exit(1)
 
 

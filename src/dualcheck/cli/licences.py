@@ -331,5 +331,5 @@ def evidence_pack_cmd(output: Path = typer.Option(..., "--output", "-o", help="Z
             since=dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC) if start else None,
             until=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if end else None)
     output.write_bytes(data)
-    console.print(f"evidence pack {output}: {manifest['checks']} checks, {manifest['ledger_records']} ledger records, "
-                  f"{len(manifest['files'])} files", highlight=False)
+    console.print(f"evidence pack {output}: {len(manifest['checks'])} checks, "
+                  f"{manifest['ledger_records']} ledger records, {len(manifest['files'])} files", highlight=False)

@@ -40,7 +40,7 @@ def value_units(amount: Decimal) -> int:
 
 
 def quantity_decimal(units: int | None) -> str | None:
-    return None if units is None else str((Decimal(units) / QUANTITY_SCALE).normalize())
+    return None if units is None else format((Decimal(units) / QUANTITY_SCALE).normalize(), "f")
 
 
 def value_decimal(units: int | None) -> str | None:

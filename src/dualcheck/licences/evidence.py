@@ -1,15 +1,19 @@
 """Evidence packs for an audit or an authority's request: one ZIP for a transaction or a period.
 
-Contents: ``checks/*.json`` and ``checks/*.html`` (check reports, from the check domain's store
-when it offers ``dualcheck.check.store.checks_for_transaction``, else from the ledger records of
-kind ``check``), ``screening.json`` (screening records), ``licence_use.json`` (movements and
-reservations), ``holds.json``, ``ledger-export.json`` (the ledger slice with Merkle proofs to a
-signed checkpoint), ``ledger-public-key.pem``, ``verify_export.py`` (the standalone verifier),
-``README.txt`` and ``manifest.json`` (SHA-256 of every file). See docs/auditing.md.
+Contents:
+- ``checks/*.json`` and ``checks/*.html``: check reports, from the check domain's store
+  (``dualcheck.check.store``) when it has them, else the ledger records of kind ``check``; each
+  JSON is the report in canonical JSON, whose SHA-256 the check wrote into its ledger record;
+- ``screening.json`` (screening records), ``licence_use.json`` (movements and reservations),
+  ``holds.json``;
+- ``ledger-export.json``: the ledger slice with Merkle proofs to a signed checkpoint, with
+  ``ledger-public-key.pem`` and ``verify_export.py`` (the standalone verifier);
+- ``README.txt`` and ``manifest.json`` (SHA-256 of every file). See docs/auditing.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -26,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from dualcheck.db.base import utcnow
 from dualcheck.errors import BadInput
 from dualcheck.ledger import append
-from dualcheck.ledger.canonical import iso_z
+from dualcheck.ledger.canonical import canonical_json, iso_z
 from dualcheck.ledger.export import Selection, export_slice
 from dualcheck.ledger.models import LedgerRecord
 from dualcheck.licences.holds import hold_document
@@ -40,23 +44,45 @@ Ed25519 key (key id {key_id}). To verify without trusting the exporter's server:
   1. obtain the exporter's public key through a separate channel and compare its key id;
   2. run: python verify_export.py ledger-export.json --public-key <that key>.pem
      (or: dualcheck ledger verify-export ledger-export.json --public-key <that key>.pem);
-  3. compare the SHA-256 sums in manifest.json with the files (sha256sum -c is not needed:
-     the manifest lists them), and check that the check reports match the ledger records.
+  3. compare the SHA-256 of each file with manifest.json; for each check report, its SHA-256
+     equals the result_sha256 in the proven ledger record of kind "check" (manifest: checks).
 """
 
 
-def _checks_from_store(session: Session, transaction_id: str) -> list[dict[str, Any]] | None:
-    try:
+def _check_reports(session: Session, transaction_id: str | None,
+                   records: list[LedgerRecord]) -> list[dict[str, Any]]:
+    """Full check reports from the check domain's store when it has them, else the ledger's check records.
+
+    Each entry: the report, and whether its SHA-256 (over canonical JSON) equals the ``result_sha256``
+    that the check wrote into its ledger record, which ties the report to the proven ledger slice.
+    """
+    in_ledger: dict[str, tuple[int, dict[str, Any]]] = {}
+    for rec in records:
+        if rec.kind == "check":
+            payload = json.loads(rec.payload)
+            in_ledger[payload.get("check_id")] = (rec.seq, payload)
+    store = None
+    with contextlib.suppress(ImportError):
         store = importlib.import_module("dualcheck.check.store")
-    except ImportError:
-        return None
-    finder = getattr(store, "checks_for_transaction", None)
-    if finder is None:
-        return None
-    docs = []
-    for check in finder(session, transaction_id):
-        docs.append(check if isinstance(check, dict) else getattr(check, "document", None) or vars(check))
-    return docs
+    reports = []
+    if store is not None and transaction_id and hasattr(store, "checks_for_transaction"):
+        for summary in store.checks_for_transaction(session, transaction_id):
+            report = store.get_check(session, summary["check_id"])
+            seq, payload = in_ledger.get(summary["check_id"], (0, {}))
+            digest = hashlib.sha256(canonical_json(report).encode("utf-8")).hexdigest()
+            # The check hashes its answer before it adds the hold it placed (which has its own ledger
+            # record), so the stored report may carry a "hold" key the hash does not cover.
+            hashed = {k: v for k, v in report.items() if k != "hold"}
+            hashed_digest = hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
+            matched = payload.get("result_sha256") in (digest, hashed_digest)
+            reports.append({"check_id": summary["check_id"], "ledger_seq": seq or None, "report": report,
+                            "report_sha256": digest, "matches_ledger": matched,
+                            "hash_excludes": ["hold"] if matched and payload.get("result_sha256") != digest else []})
+    if not reports:
+        for check_id, (seq, payload) in in_ledger.items():
+            reports.append({"check_id": check_id, "ledger_seq": seq, "report": payload, "report_sha256": None,
+                            "matches_ledger": None})
+    return reports
 
 
 def _record_doc(rec: LedgerRecord) -> dict[str, Any]:
@@ -135,14 +161,16 @@ def build_evidence_pack(session: Session, *, transaction_id: str | None = None, 
     def put(name: str, doc: Any) -> None:
         files[name] = (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
 
-    checks = _checks_from_store(session, transaction_id) if transaction_id else None
-    if checks is None:
-        checks = [_record_doc(r) for r in records if r.kind == "check"]
+    checks = _check_reports(session, transaction_id, records)
     for n, check in enumerate(checks, 1):
-        put(f"checks/check-{n:03d}.json", check)
-        title = f"Check {n} of transaction {check.get('subject') or transaction_id or ''}".strip()
-        files[f"checks/check-{n:03d}.html"] = render_check_html(check, title).encode("utf-8")
-    put("screening.json", [_record_doc(r) for r in records if r.kind.startswith("screening")])
+        # canonical JSON, byte for byte what the check hashed into its ledger record
+        files[f"checks/check-{n:03d}.json"] = canonical_json(check["report"]).encode("utf-8")
+        title = f"Check {check['check_id']} ({transaction_id or 'period'})"
+        files[f"checks/check-{n:03d}.html"] = render_check_html(check["report"], title).encode("utf-8")
+    put("screening.json", {
+        "ledger_records": [_record_doc(r) for r in records if r.kind.startswith("screening")],
+        "from_checks": [{"check_id": c["check_id"], "screening": c["report"].get("screening")}
+                        for c in checks if isinstance(c["report"], dict) and "screening" in c["report"]]})
     put("licence_use.json", _licence_use(session, selection))
     holds = select(Hold).options(selectinload(Hold.decisions)).order_by(Hold.placed_at)
     if transaction_id:
@@ -162,7 +190,10 @@ def build_evidence_pack(session: Session, *, transaction_id: str | None = None, 
     files["README.txt"] = README.format(version=__version__, created=iso_z(created), scope=json.dumps(scope),
                                         key_id=export["checkpoint"]["key_id"]).encode("utf-8")
     manifest = {"format": "dualcheck-evidence-pack/1", "created_at": iso_z(created), "scope": scope,
-                "checks": len(checks), "ledger_records": len(export["records"]),
+                "checks": [{k: c.get(k) for k in ("check_id", "ledger_seq", "report_sha256", "matches_ledger",
+                                                  "hash_excludes")}
+                           for c in checks],
+                "ledger_records": len(export["records"]),
                 "checkpoint": export["checkpoint"], "files": {n: hashlib.sha256(b).hexdigest()
                                                               for n, b in sorted(files.items())}}
     put("manifest.json", manifest)

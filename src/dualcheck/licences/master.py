@@ -144,13 +144,21 @@ def parse_licence(doc: Any, *, source: str | None = None, where: str = "") -> Li
                        location=f"{where}{loc}" if loc != "licence" or not where else where.rstrip(", ")) from None
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so that a bad date is reported with its field name."""
+
+
+_TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                 lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
 def read_licence_file(path: Path) -> list[LicenceIn]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read ({exc})", source=str(path)) from None
     try:
-        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_TextDatesLoader)
     except (ValueError, yaml.YAMLError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise BadInput(f"not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} ({first})",

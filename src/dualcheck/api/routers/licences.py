@@ -1,5 +1,250 @@
-"""API routes for licences and holds (filled in by that domain's work)."""
+"""API routes for licences, holds and evidence packs. Refusals answer 409 (403 for roles and four-eyes)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dualcheck.api.deps import actor, db_session, write_session
+from dualcheck.licences import holds
+from dualcheck.licences.errors import Refused
 
 router = APIRouter(tags=["licences"])
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    try:
+        yield
+    except Refused as exc:
+        raise HTTPException(status_code=exc.http_status, detail=str(exc)) from None
+
+
+def _as_of(as_of: dt.date | None, tx: dict[str, Any]) -> dt.date:
+    if as_of:
+        return as_of
+    try:
+        return dt.date.fromisoformat(str(tx["date"])) if tx.get("date") else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        from dualcheck.errors import BadInput
+
+        raise BadInput(f"not a date: {tx['date']!r}", location="date") from None
+
+
+AsOf = Query(None, description="Date of the shipment; default the transaction's date, else today.")
+
+
+@router.post("/licences", status_code=201)
+def add_licence(document: dict[str, Any] = Body(..., description="One licence or registration (see docs)."),
+                session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+    from dualcheck.licences.master import parse_licence, store_licence
+
+    licence, created = store_licence(session, parse_licence(document), actor=who)
+    return {"reference": licence.reference, "id": licence.id, "created": created}
+
+
+@router.get("/licences")
+def list_licences(session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.licences.models import Licence
+
+    rows = session.execute(select(Licence).order_by(Licence.reference)).scalars()
+    return {"licences": [{"reference": r.reference, "kind": r.kind, "authorisation": r.authorisation,
+                          "status": r.status, "valid_from": r.valid_from, "valid_until": r.valid_until,
+                          "destinations": r.destinations, "end_users": r.end_users} for r in rows]}
+
+
+@router.get("/licences/{reference}")
+def read_licence(reference: str, session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.licences.master import get_licence
+    from dualcheck.licences.reports import usage_report
+
+    licence = get_licence(session, reference)
+    if licence.kind == "eu_general":
+        return {"reference": licence.reference, "kind": licence.kind, "authorisation": licence.authorisation,
+                "registered_on": licence.registered_on, "status": licence.status}
+    doc: dict[str, Any] = usage_report(session, reference=reference)["licences"][0]
+    return doc
+
+
+class StatusChange(BaseModel):
+    status: Literal["active", "suspended", "revoked"]
+    reason: str = Field(min_length=1)
+
+
+@router.post("/licences/{reference}/status")
+def change_status(reference: str, change: StatusChange, session: Session = Depends(write_session),
+                  who: str = Depends(actor)) -> dict[str, Any]:
+    from dualcheck.licences.master import set_status
+
+    licence = set_status(session, reference, change.status, reason=change.reason, actor=who)
+    return {"reference": licence.reference, "status": licence.status}
+
+
+@router.post("/licences/find")
+def find(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
+         session: Session = Depends(db_session)) -> dict[str, Any]:
+    """Usable licence lines per item of a transaction, and why the others do not fit."""
+    from dualcheck.licences.coverage import find_usable_licences
+    from dualcheck.licences.usage import demands_from_transaction
+
+    day = _as_of(as_of, transaction)
+    destination, end_users, demands = demands_from_transaction(transaction, source="request body")
+    coverage = find_usable_licences(session, destination=destination, end_users=end_users, items=demands, as_of=day)
+    return {"as_of": day.isoformat(), "items": [c.as_dict() for c in coverage]}
+
+
+@router.post("/licences/use")
+def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
+        mode: Literal["consume", "reserve"] = Query("consume"),
+        session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+    """Charge a shipment (or reserve an order) to usable licences, all items or none."""
+    from dualcheck.licences.usage import use_for_transaction
+
+    with refusals():
+        return use_for_transaction(session, transaction, as_of=_as_of(as_of, transaction), actor=who, mode=mode,
+                                   source="request body")
+
+
+@router.post("/licences/reservations/{reservation_id}/ship")
+def ship(reservation_id: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
+         session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+    from dualcheck.licences.usage import consume_reservation, demands_from_transaction
+
+    destination, end_users, _ = demands_from_transaction(transaction, source="request body")
+    with refusals():
+        return consume_reservation(session, reservation_id, as_of=_as_of(as_of, transaction),
+                                   destination=destination, end_users=end_users, actor=who)
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=1)
+
+
+@router.post("/licences/reservations/{reservation_id}/release")
+def release_reservation(reservation_id: str, body: Reason, session: Session = Depends(write_session),
+                        who: str = Depends(actor)) -> dict[str, Any]:
+    from dualcheck.licences.usage import release_reservation as release
+
+    with refusals():
+        return release(session, reservation_id, reason=body.reason, actor=who)
+
+
+@router.post("/licences/general/{authorisation}/use")
+def use_general(authorisation: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
+                session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+    from dualcheck.licences.general import record_general_use
+
+    with refusals():
+        return record_general_use(session, authorisation=authorisation, transaction=transaction,
+                                  as_of=_as_of(as_of, transaction), actor=who, source="request body")
+
+
+@router.get("/licences/reports/usage")
+def report_usage(licence: str | None = None, since: dt.date | None = Query(None, alias="from"),
+                 until: dt.date | None = Query(None, alias="to"),
+                 session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.licences.reports import usage_report
+
+    return usage_report(session, reference=licence, since=since, until=until)
+
+
+@router.get("/licences/reports/general")
+def report_general(authorisation: str | None = None, since: dt.date | None = Query(None, alias="from"),
+                   until: dt.date | None = Query(None, alias="to"),
+                   session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.licences.reports import general_authorisation_report
+
+    return general_authorisation_report(session, authorisation=authorisation, since=since, until=until)
+
+
+@router.get("/licences/reports/expiring")
+def report_expiring(days: int = Query(60, ge=0), share: float = Query(0.9, ge=0, le=1),
+                    session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.licences.reports import expiry_warnings
+
+    return {"warnings": expiry_warnings(session, today=dt.datetime.now(dt.UTC).date(), within_days=days,
+                                        usage_share=share)}
+
+
+@router.get("/holds")
+def list_holds(status: str = Query("open", description="open, held, awaiting_second, released, rejected, "
+                                                       "superseded or all"),
+               transaction_id: str | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
+    rows = holds.list_holds(session, status=None if status == "all" else status, transaction_id=transaction_id)
+    return {"holds": [holds.hold_document(h) for h in rows]}
+
+
+@router.get("/holds/{hold_id}")
+def read_hold(hold_id: str, session: Session = Depends(db_session)) -> dict[str, Any]:
+    return holds.hold_document(holds.get_hold(session, hold_id))
+
+
+class HoldIn(BaseModel):
+    transaction_id: str = Field(min_length=1)
+    check_id: str | None = None
+    outcome: Literal["PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION"]
+    reasons: list[Any] = []
+
+
+@router.post("/holds", status_code=201)
+def place(body: HoldIn, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+    hold = holds.place_hold(session, transaction_id=body.transaction_id, check_id=body.check_id,
+                            outcome=body.outcome, reasons=body.reasons, actor=who)
+    return holds.hold_document(hold)
+
+
+class Decision(BaseModel):
+    role: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+@router.post("/holds/{hold_id}/release")
+def release(hold_id: str, body: Decision, session: Session = Depends(write_session),
+            who: str = Depends(actor)) -> dict[str, Any]:
+    """Release a hold as the calling officer (X-Dualcheck-Actor); four-eyes outcomes need two officers."""
+    with refusals():
+        return holds.hold_document(holds.release(session, hold_id, actor=who, role=body.role, reason=body.reason))
+
+
+@router.post("/holds/{hold_id}/reject")
+def reject(hold_id: str, body: Decision, session: Session = Depends(write_session),
+           who: str = Depends(actor)) -> dict[str, Any]:
+    with refusals():
+        return holds.hold_document(holds.reject(session, hold_id, actor=who, role=body.role, reason=body.reason))
+
+
+class RoleGrant(BaseModel):
+    officer: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    revoke: bool = False
+
+
+@router.post("/holds/roles")
+def grant(body: RoleGrant, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+    holds.grant_role(session, officer=body.officer, role=body.role, actor=who, revoke=body.revoke)
+    return {"officer": body.officer, "role": body.role, "granted": not body.revoke}
+
+
+@router.post("/evidence", response_class=Response,
+             responses={200: {"content": {"application/zip": {}}, "description": "The evidence pack."}})
+def evidence_pack(transaction_id: str | None = None, since: dt.date | None = Query(None, alias="from"),
+                  until: dt.date | None = Query(None, alias="to"), session: Session = Depends(write_session),
+                  who: str = Depends(actor)) -> Response:
+    """An evidence pack (ZIP) for a transaction or a period."""
+    from dualcheck.licences.evidence import build_evidence_pack
+
+    data, _manifest = build_evidence_pack(
+        session, transaction_id=transaction_id, actor=who,
+        since=dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None,
+        until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if until else None)
+    name = f"evidence-{transaction_id or 'period'}.zip".replace("/", "_")
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
