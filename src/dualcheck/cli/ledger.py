@@ -150,3 +150,31 @@ def retention_cmd(fmt: OutputFormat = FormatOption) -> None:
     with db.session() as session:
         doc = retention_status(session, dt.datetime.now(dt.UTC).date())
     emit(doc, fmt, lambda d: emit_json(d))
+
+
+def bench_ledger(
+    records: int = typer.Option(20000, "--records", min=1, help="How many records to append."),
+    writers: int = typer.Option(4, "--writers", min=1, help="Concurrent writer threads."),
+    database_url: str | None = typer.Option(None, "--database-url",
+                                            help="Empty migrated database to use; default a scratch SQLite file."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the figures to this file."),
+) -> None:
+    """Ledger speed: appends per second (one transaction each), full verification and an export."""
+    from dualcheck.cli.common import progress
+    from dualcheck.ledger.bench import run_ledger_bench
+
+    with progress("appending", total=records) as advance:
+        doc = run_ledger_bench(records, writers, database_url, advance)
+    if json_out:
+        json_out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    emit_json(doc)
+
+
+def _register_bench() -> None:
+    # bench commands hang off the shared `dualcheck bench` group
+    from dualcheck.cli import bench
+
+    bench.app.command("ledger")(bench_ledger)
+
+
+_register_bench()

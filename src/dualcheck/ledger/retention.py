@@ -1,6 +1,6 @@
 """Retention: ledger records are kept for at least five years after the end of the calendar year
-in which they were written (Regulation (EU) 2021/821, Art. 27(1) and (2): records of exports are
-kept for at least five years from the end of the calendar year in which the export took place).
+in which they were written (Regulation (EU) 2021/821, Art. 27: records of exports are kept for at
+least five years from the end of the calendar year in which the export took place).
 
 ``DUALCHECK_LEDGER_RETENTION_YEARS`` may lengthen the period, never shorten it below five. The
 application offers no way to delete ledger records at all; this module states until when each

@@ -1,0 +1,52 @@
+"""Retention: at least five years after the end of the calendar year; never shorter; bench smoke run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from dualcheck.db.engine import Database
+from dualcheck.errors import ConfigError
+from dualcheck.ledger.retention import may_delete, retained_until, retention_status
+from dualcheck.ledger.settings import ledger_settings
+from ledger_support import fill, ledger_env
+
+__all__ = ["ledger_env"]
+
+
+def test_five_years_after_the_end_of_the_calendar_year(ledger_env: pytest.MonkeyPatch) -> None:
+    written = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    assert retained_until(written) == dt.date(2031, 12, 31)
+    assert retained_until(dt.date(2026, 12, 31)) == dt.date(2031, 12, 31)
+    assert not may_delete(written, dt.date(2031, 12, 31))
+    assert may_delete(written, dt.date(2032, 1, 1))
+    ledger_env.setenv("DUALCHECK_LEDGER_RETENTION_YEARS", "10")
+    from dualcheck.ledger.settings import reset_ledger_settings_cache
+    reset_ledger_settings_cache()
+    assert retained_until(written) == dt.date(2036, 12, 31)
+
+
+def test_shorter_than_five_years_is_refused(ledger_env: pytest.MonkeyPatch) -> None:
+    ledger_env.setenv("DUALCHECK_LEDGER_RETENTION_YEARS", "4")
+    with pytest.raises(ConfigError, match="DUALCHECK_LEDGER_RETENTION_YEARS"):
+        ledger_settings()
+
+
+def test_status_counts_records_past_retention(sqlite_db: Database, ledger_env: pytest.MonkeyPatch) -> None:
+    fill(sqlite_db, 3)
+    with sqlite_db.engine.begin() as conn:  # pretend record 1 was written in 2019
+        conn.execute(text("UPDATE ledger_records SET created_at = '2019-06-01 10:00:00.000000' WHERE seq = 1"))
+    with sqlite_db.session() as s:
+        status = retention_status(s, dt.date(2025, 1, 1))
+        assert status["records_past_retention"] == 1 and status["oldest_record_kept_until"] == "2024-12-31"
+        assert retention_status(s, dt.date(2024, 12, 31))["records_past_retention"] == 0
+
+
+def test_bench_ledger_smoke(ledger_env: pytest.MonkeyPatch) -> None:
+    from dualcheck.ledger.bench import run_ledger_bench
+
+    ledger_env.setenv("DUALCHECK_LEDGER_CHECKPOINT_EVERY", "25")
+    doc = run_ledger_bench(60, 3, None, lambda n: None)
+    assert doc["intact"] and doc["checkpoints_verified"] == 2 and doc["export_records"] == 1
