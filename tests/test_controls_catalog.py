@@ -256,3 +256,28 @@ def test_loads_and_reads_back_on_postgresql(pg_db: Database, data_dir: Path) -> 
         cat = load_catalog(session, dt.date(2026, 1, 1))
     assert len(cat.entries) == 384 and cat.lookup("1C350.46") is not None
     assert cat.lookup_eccn("3A001") is not None and cat.wassenaar == {}
+
+
+def test_api_product_register_records_decisions(loaded_db: Database) -> None:
+    from fastapi.testclient import TestClient
+
+    from dualcheck.api.app import create_app
+    from dualcheck.config import Settings
+
+    client = TestClient(create_app(Settings(), loaded_db))
+    headers = {"x-dualcheck-actor": "officer-1"}
+    put = client.put("/api/v1/controls/items", json={"sku": "VPN-9", "description": "VPN gateway",
+                                                      "parameters": {"throughput": "10 Gb/s"}}, headers=headers)
+    assert put.status_code == 200
+    bad = client.post("/api/v1/controls/items/VPN-9/classifications",
+                      json={"codes": ["5A099.z"], "rationale": "typo"}, headers=headers)
+    assert bad.status_code == 422 and "unknown control code" in bad.json()["detail"]
+    ok = client.post("/api/v1/controls/items/VPN-9/classifications",
+                     json={"codes": ["5a002 a"], "rationale": "AES-256, not mass market"}, headers=headers).json()
+    assert ok["codes"] == ["5A002.a"] and ok["decided_by"] == "officer-1"
+    assert ok["control_list_version"].startswith("eu-annex-i:2025-11-15")
+    item = client.get("/api/v1/controls/items/VPN-9").json()
+    assert [c["current"] for c in item["classifications"]] == [True]
+    assert client.get("/api/v1/controls/items/NOPE").status_code == 404
+    with loaded_db.session() as session:
+        assert verify(session).ok

@@ -74,3 +74,12 @@ def test_criteria_ranges_and_combination() -> None:
 
 def test_free_text_quantities() -> None:
     assert (2000.0, "power") in extract_quantities("fibre laser 2 kW output at 1070 nm")
+
+
+@given(st.from_regex(r"[0-9][A-Ea-e][0-9]{3}(\.[a-z0-9]{1,2}){0,4}", fullmatch=True),
+       st.sampled_from([".", " ", " . "]))
+def test_normalising_is_idempotent_and_separator_blind(code: str, separator: str) -> None:
+    once = normalise_code(code)
+    assert normalise_code(once) == once
+    assert normalise_code(code.replace(".", separator)) == once
+    assert once[:5] == code[:5].upper()

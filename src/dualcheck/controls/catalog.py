@@ -39,13 +39,15 @@ from sqlalchemy.orm import Session
 from dualcheck.controls import sources
 from dualcheck.controls.codes import ancestors, entry_of, normalise_code, regime_of
 from dualcheck.controls.models import ControlListVersion, ControlProvision
+from dualcheck.controls.us import us_licence_required
 from dualcheck.errors import NotFound
 
 if TYPE_CHECKING:
     from dualcheck.controls.classify import Candidate, ClassifierIndex
 
 _QUOTED_TERM_RE = re.compile(r'"([^"]{2,80})"')
-_CHART_COLUMN_RE = re.compile(r"\b(CB|NP|NS|MT|RS|FC|CC|AT)\s+Column\s+(\d)")
+__all__ = ["ControlCatalog", "Provision", "UsEccn", "Version", "classify", "load_catalog", "load_chpl",
+           "us_licence_required"]
 
 
 @dataclass(frozen=True)
@@ -322,71 +324,6 @@ def _mark_section_i(catalog: ControlCatalog) -> None:
     for provision in catalog.provisions.values():
         lineage = {provision.code, *provision.path}
         provision.in_annex_ii_section_i = bool(lineage & listed) or (all_annex_iv and provision.in_annex_iv)
-
-
-# --- US Commerce Country Chart ---------------------------------------------------------------
-
-def _chart_country(chart: dict[str, Any], country: str) -> tuple[str | None, str | None]:
-    """ISO code or name -> (row name in the chart, note) using the chart's own aliases."""
-    from rigour.territories import get_territory
-
-    names = [country]
-    territory = get_territory(country.lower()) if len(country) == 2 else None
-    if territory is not None:
-        names = [territory.name, territory.full_name or territory.name, country]
-    rows = chart.get("countries") or {}
-    embargoed = chart.get("embargoed") or {}
-    aliases = {k.lower(): v for k, v in (chart.get("aliases") or {}).items()}
-    inherit = {k.lower(): v for k, v in (chart.get("territoryInheritance") or {}).items()}
-    for name in names:
-        low = name.lower().replace(" sar", "")
-        if low in inherit:
-            return inherit[low]["row"], inherit[low]["basis"]
-        for candidate in (name, aliases.get(low)):
-            if candidate and (candidate in rows or candidate in embargoed):
-                return candidate, None
-        for row_name in (*rows, *embargoed):
-            if row_name.lower() == low:
-                return row_name, None
-    return None, None
-
-
-def us_licence_required(catalog: ControlCatalog, eccn: str, country: str) -> tuple[bool | None, list[str]]:
-    entry = catalog.lookup_eccn(eccn)
-    if entry is None:
-        return None, [f"{eccn}: not an ECCN of the loaded US CCL"]
-    chart = catalog.us_chart
-    if not chart:
-        return None, ["no US Commerce Country Chart loaded"]
-    row, note = _chart_country(chart, country)
-    if row is None:
-        return None, [f"{country}: not a row of the Commerce Country Chart; indeterminate (15 CFR 738.3(b))"]
-    reasons = [f"{country} is read from the chart row {row!r}" + (f" ({note})" if note else "")]
-    if row in (chart.get("embargoed") or {}):
-        return None, [*reasons, f"{row}: {chart['embargoed'][row]['pointer']}"]
-    marks = set((chart["countries"][row] or {}).get("marks") or [])
-    required: bool | None = False
-    for control in entry.chart_controls:
-        text = control.get("countryChart", "")
-        columns = [f"{a} {b}" for a, b in _CHART_COLUMN_RE.findall(text)]
-        if not columns:
-            reasons.append(f"{control.get('control', '')}: {text} (not decided by the chart)")
-            if required is False:
-                required = None
-            continue
-        for column in columns:
-            if column in marks:
-                required = True
-                reasons.append(f"{control.get('control', '')}: X in column {column} for {row} "
-                               f"(15 CFR 738.4(a)(2)): licence required unless a licence exception applies")
-            else:
-                reasons.append(f"{control.get('control', '')}: no X in column {column} for {row}")
-    if not entry.chart_controls:
-        required = None
-        reasons.append(f"{entry.eccn}: no reasons for control with a chart column in the CCL data")
-    if required is False:
-        reasons.append(str((chart.get("procedure") or {}).get("noMarkCaveat", "")))
-    return required, reasons
 
 
 def load_chpl(session: Session, as_of: dt.date | None = None) -> dict[str, dict[str, Any]]:

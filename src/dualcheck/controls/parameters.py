@@ -31,8 +31,9 @@ _COMPARATORS = [
 _COMP_ALTERNATION = "|".join(f"(?P<c{i}>{pattern})" for i, (pattern, _) in enumerate(_COMPARATORS))
 _UNIT = rf"(?P<unit>{UNIT_PATTERN})(?![A-Za-z0-9])"
 _PREFIX_RE = re.compile(rf"(?:{_COMP_ALTERNATION})\s+(?P<num>{_NUM})\s*(?:{_UNIT})?", re.IGNORECASE)
-_POSTFIX_RE = re.compile(rf"(?P<num>{_NUM})\s*(?:{_UNIT})?\s*,?\s+or\s+(?P<dir>more|greater|higher|less|lower|fewer)\b",
-                         re.IGNORECASE)
+# "153 K (-120 °C) or less": the parenthesised equivalent between the value and "or less" is skipped
+_POSTFIX_RE = re.compile(rf"(?P<num>{_NUM})\s*(?:{_UNIT})?(?:\s*\([^)]*\))?\s*,?\s+or\s+"
+                         rf"(?P<dir>more|greater|higher|less|lower|fewer)\b", re.IGNORECASE)
 _RANGE_RE = re.compile(rf"\b(?:from|between)\s+(?P<lo>{_NUM})\s*(?P<lounit>{UNIT_PATTERN})?\s+(?:to|and)\s+"
                        rf"(?P<hi>{_NUM})\s*(?:{_UNIT})?", re.IGNORECASE)
 _NAME_STOP_RE = re.compile(r"(?:[;:,(]|\band\b|\bor\b|\bbut\b|\bwith\b|\bhaving\b|\bwhich\b|\bthat\b|\bof\b)",
@@ -60,10 +61,11 @@ class Criterion:
 
 
 def _quantity_name(text: str, start: int) -> str:
-    before = re.sub(r"\s*\b(?:of|is|a|an|the|at)\s*$", "", text[:start])
+    before = re.sub(r"\([^()]*\)", " ", text[:start])  # "(25 °C)", "("APP")": equivalents and acronyms
+    before = re.sub(r"\s*\b(?:of|is|a|an|the|at)\s*$", "", before)
     parts = _NAME_STOP_RE.split(before)
     name = parts[-1] if parts else ""
-    name = re.sub(r"[\"'‘’“”]", "", name).strip()
+    name = re.sub(r"[\"'‘’“”()]", "", name).strip()
     words = name.split()[-6:]
     return " ".join(words).lower()
 
@@ -135,19 +137,26 @@ def combinator(text: str) -> str:
 
 
 def threshold_coverage(catalog: ControlCatalog) -> dict[str, Any]:
-    """Share of threshold-bearing item provisions from which at least one criterion is parsed."""
-    bearing = parsed = 0
+    """Share of threshold-bearing item provisions from which criteria are parsed.
+
+    `parsed`: at least one criterion came out; `fully_parsed`: at least as many criteria as there
+    are comparator-number phrases in the text (a stricter, still approximate, measure).
+    """
+    bearing = parsed = full = 0
     unparsed: list[str] = []
     for provision in catalog.provisions.values():
         if not is_threshold_bearing(provision.text):
             continue
         bearing += 1
-        if parse_criteria(provision.text):
+        criteria = parse_criteria(provision.text)
+        if criteria:
             parsed += 1
+            full += len(criteria) >= len(_THRESHOLD_HINT_RE.findall(provision.text))
         elif len(unparsed) < 20:
             unparsed.append(provision.code)
-    return {"threshold_bearing": bearing, "parsed": parsed,
-            "share": round(parsed / bearing, 4) if bearing else None, "examples_unparsed": unparsed}
+    return {"threshold_bearing": bearing, "parsed": parsed, "share": round(parsed / bearing, 4) if bearing else None,
+            "fully_parsed": full, "share_fully_parsed": round(full / bearing, 4) if bearing else None,
+            "examples_unparsed": unparsed}
 
 
 # --- matching free-text quantities (classification) ---------------------------------------

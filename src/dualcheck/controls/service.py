@@ -39,7 +39,7 @@ def setup_step(db: Database, data_dir: Path) -> str:
     loaded = [r for r in results if r.status == "loaded"]
     unchanged = [r for r in results if r.status == "unchanged"]
     return (f"{len(loaded)} control-list version(s) loaded, {len(unchanged)} unchanged, "
-            f"{sum(r.status == 'skipped' for r in results)} file(s) of other domains skipped")
+            f"{sum(r.status == 'skipped' for r in results)} file(s) skipped (derived copies, other domains)")
 
 
 def versions(session: Session, list_name: str | None = None) -> list[dict[str, Any]]:
