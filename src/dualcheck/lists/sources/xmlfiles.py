@@ -17,10 +17,9 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 
 def parse_xml(data: bytes, name: str) -> etree._Element:
     """The root element; a DOCTYPE or ENTITY declaration is refused before parsing."""
-    first_element = re.search(rb"<[A-Za-z_]", data)
-    prolog = data[:first_element.start()] if first_element else data
-    if _DOCTYPE.search(prolog) or _DOCTYPE.search(data[:65536]):
-        line = prolog.count(b"\n") + 1
+    declaration = _DOCTYPE.search(data[:65536])
+    if declaration:
+        line = data[:declaration.start()].count(b"\n") + 1
         raise BadInput("XML with a DOCTYPE or entity declarations is refused (external entities or entity "
                        "expansion)", source=name, location=f"line {line}")
     try:
