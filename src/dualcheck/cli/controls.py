@@ -62,8 +62,10 @@ def load_cmd(paths: list[Path] = typer.Argument(..., help="Files or folders of c
     from dualcheck.controls.service import load
 
     db = database()
-    with progress("loading control lists", total=None):
-        results = load(db, paths, actor=settings().actor, valid_from=_date(valid_from, "--valid-from"))
+    files = sum(1 for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    with progress("parsing control-list files", total=files or None) as advance:
+        results = load(db, paths, actor=settings().actor, valid_from=_date(valid_from, "--valid-from"),
+                       on_parsed=advance)
     doc = {"results": [r.as_dict() for r in results]}
 
     def render(d: dict[str, Any]) -> None:
@@ -110,6 +112,8 @@ def show_cmd(code: str = typer.Argument(..., help="Entry or sub-item, e.g. 6A005
                 _say(f"{'  ' * sub['depth']}  [{note['kind']}] {note['text']}")
         for term, text in d["definitions"].items():
             _say(f"  definition {term}: {text}")
+        for note in d["general_notes"]:
+            _say(f"  {note['title']}: {note['text']}")
         xref = d["cross_references"]
         if xref.get("us_eccn"):
             _say(f"  US ECCN {xref['us_eccn']['eccn']} ({xref['us_eccn']['basis']}), "
@@ -186,7 +190,8 @@ def coverage_cmd(as_of: str | None = AsOfOption, fmt: OutputFormat = FormatOptio
     catalog = _catalog(as_of)
     doc = {"control_list_version": catalog.version.id, **threshold_coverage(catalog)}
     emit(doc, fmt, lambda d: _say(f"{d['parsed']}/{d['threshold_bearing']} threshold-bearing provisions "
-                                           f"parsed ({d['share']:.1%})"))
+                                  f"parsed ({d['share']:.1%}); {d['fully_parsed']} with every threshold phrase "
+                                  f"parsed ({d['share_fully_parsed']:.1%})"))
 
 
 @app.command("us")

@@ -54,7 +54,8 @@ def _is_wassenaar_folder(folder: Path) -> bool:
     return bool(files) and all(p.suffix == ".txt" and "WA-LIST" in p.name for p in files)
 
 
-def parse_paths(paths: list[Path], *, valid_from: dt.date | None = None) -> list[ParsedList | Skipped]:
+def parse_paths(paths: list[Path], *, valid_from: dt.date | None = None,
+                on_parsed: Callable[[int], None] | None = None) -> list[ParsedList | Skipped]:
     """Parse every file under the given paths (folders are walked in name order)."""
     parsed: list[ParsedList | Skipped] = []
     for root in paths:
@@ -68,10 +69,14 @@ def parse_paths(paths: list[Path], *, valid_from: dt.date | None = None) -> list
                 if _is_wassenaar_folder(path):
                     files = [(p.name, p.read_bytes()) for p in sorted(path.iterdir())]
                     parsed.append(parse_wassenaar(files, _display(path, base)))
+                    if on_parsed:
+                        on_parsed(len(files))
                 else:
                     stack[:0] = sorted(path.iterdir())
             elif path.is_file() and not path.name.startswith("."):
                 parsed.append(parse_file(path, _display(path, base), valid_from=valid_from))
+                if on_parsed:
+                    on_parsed(1)
     return parsed
 
 
@@ -106,9 +111,10 @@ AfterLoad = Callable[[Session, str, str], None]
 
 
 def load_paths(db: Database, paths: list[Path], *, actor: str, valid_from: dt.date | None = None,
-               after_load: AfterLoad | None = None) -> list[LoadResult]:
+               after_load: AfterLoad | None = None,
+               on_parsed: Callable[[int], None] | None = None) -> list[LoadResult]:
     """Parse everything first, then store all new versions in one transaction."""
-    parsed = parse_paths(paths, valid_from=valid_from)
+    parsed = parse_paths(paths, valid_from=valid_from, on_parsed=on_parsed)
     if not any(isinstance(p, ParsedList) for p in parsed):
         raise BadInput("no control-list file found", source=", ".join(p.name for p in paths))
     results: list[LoadResult] = []

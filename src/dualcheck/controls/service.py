@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput, NotFound
 
 
-def load(db: Database, paths: list[Path], *, actor: str, valid_from: dt.date | None = None) -> list[LoadResult]:
+def load(db: Database, paths: list[Path], *, actor: str, valid_from: dt.date | None = None,
+         on_parsed: Callable[[int], None] | None = None) -> list[LoadResult]:
     from dualcheck.controls.register import flag_items_for_review
 
-    return load_paths(db, paths, actor=actor, valid_from=valid_from, after_load=flag_items_for_review)
+    return load_paths(db, paths, actor=actor, valid_from=valid_from, after_load=flag_items_for_review,
+                      on_parsed=on_parsed)
 
 
 def setup_step(db: Database, data_dir: Path) -> str:
@@ -76,11 +79,21 @@ def show(catalog: ControlCatalog, code: str, *, depth: int | None = None) -> dic
                            "definitions": {t: catalog.definitions[t.lower()]["text"] for t in terms
                                            if t.lower() in catalog.definitions},
                            "cross_references": catalog.cross_references(provision.code)}
-    if provision.category != "0":
-        doc["general_notes"] = {"software": "GENERAL SOFTWARE NOTE (GSN) applies" if provision.code[1] == "D" else None,
-                                "technology": "GENERAL TECHNOLOGY NOTE (GTN) applies" if provision.code[1] == "E"
-                                else None}
+    doc["general_notes"] = _general_notes(catalog, provision.code)
     return doc
+
+
+# which general note governs a software (D) or technology (E) entry: nuclear ones for category 0
+_GENERAL_NOTES = {("0", "D"): "nuclear_software_note", ("0", "E"): "nuclear_technology_note",
+                  ("*", "D"): "general_software_note", ("*", "E"): "general_technology_note"}
+
+
+def _general_notes(catalog: ControlCatalog, code: str) -> list[dict[str, str]]:
+    key = _GENERAL_NOTES.get((code[0], code[1])) or _GENERAL_NOTES.get(("*", code[1]))
+    notes = [{"doc": key, **d} for d in catalog.docs.get(key, [])] if key else []
+    if code[0] == "5" and code[1] in "ADE" and code[:5] in {"5A002", "5A003", "5A004", "5B002", "5D002", "5E002"}:
+        notes += [{"doc": "information_security_note", **d} for d in catalog.docs.get("information_security_note", [])]
+    return notes
 
 
 def search(catalog: ControlCatalog, text: str, *, top: int = 10) -> dict[str, Any]:
