@@ -137,3 +137,19 @@ def test_truncation_with_a_fixed_head_is_caught(any_db: Database, ledger_env: py
     with any_db.session() as s:
         result = verify(s)
     assert not result.ok and result.first_bad_seq == 5 and "removed" in (result.reason or ""), result.summary()
+
+
+def test_cli_verify_names_the_checkpoint_that_fails(sqlite_db: Database, ledger_env: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from ledger_support import run_cli
+
+    ledger_env.setenv("DUALCHECK_DATABASE_URL", sqlite_db.url)
+    fill(sqlite_db, 4)
+    code, out, _ = run_cli(capsys, "ledger", "checkpoint")
+    assert code == 0 and out.startswith("checkpoint 4 signed")
+    assert run_cli(capsys, "ledger", "verify")[0] == 0
+    with sqlite_db.engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_checkpoints SET merkle_root = :r"), {"r": "ab" * 32})
+    code, out, err = run_cli(capsys, "ledger", "verify")
+    assert code == 1 and err.strip().splitlines() == [
+        "ledger broken at record 4: checkpoint 4 signature does not verify (checkpoint altered or forged)"]
