@@ -132,6 +132,33 @@ def diff(name: str = typer.Argument(..., help="List name, e.g. us-ofac-sdn."),
     emit(doc, fmt, render)
 
 
+@app.command("update")
+def update(names: list[str] | None = typer.Argument(None, help="Lists to update (default: every configured one)."),
+           sources: Path | None = typer.Option(None, "--sources", help="YAML file of list sources (URLs)."),
+           timeout: float = typer.Option(60.0, "--timeout", help="Seconds per download attempt."),
+           retries: int = typer.Option(3, "--retries", help="Attempts per file."),
+           fmt: OutputFormat = FormatOption) -> None:
+    """Download the current official files and load the new versions (exit 1 when one failed)."""
+    from dualcheck.lists.update import read_sources, update_lists
+
+    cfg = settings()
+    db = database()
+    with progress("updating lists") as advance:
+        results = update_lists(db, read_sources(sources, cfg.home), cfg.home / "downloads", actor=cfg.actor,
+                               only=names or None, timeout=timeout, retries=max(1, retries))
+        advance(len(results))
+    doc = {"updates": [r.as_dict() for r in results]}
+
+    def render(doc: dict[str, Any]) -> None:
+        for row in doc["updates"]:
+            mark = "ok" if row["ok"] else "FAILED"
+            console.print(f"{row['list']:<16} {mark:<7} {row['detail']}", markup=False)
+
+    emit(doc, fmt, render)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
 @app.command("show")
 def show(entity_id: str = typer.Argument(..., help="Entity id, e.g. us-ofac-sdn-36."),
          version: int | None = typer.Option(None, "--version", help="Version id (default: current)."),
