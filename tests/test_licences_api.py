@@ -36,7 +36,7 @@ def test_licence_use_holds_evidence_and_ledger_over_http(client: TestClient) -> 
     assert r.status_code == 422 and "detail" in r.json()
     tx = json.loads((FIXTURES / "transaction.json").read_text())
     found = client.post("/api/v1/licences/find", json=tx).json()
-    assert [i["covered"] for i in found["items"]] == [True, True]
+    assert found["covered"] and [i["covered"] for i in found["items"]] == [True, True]
     assert client.post("/api/v1/licences/use", json=tx).status_code == 200
     tx["id"], tx["items"][0]["quantity"] = "TX-BIG", 1000
     r = client.post("/api/v1/licences/use", json=tx)

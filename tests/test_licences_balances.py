@@ -15,10 +15,10 @@ from dualcheck.errors import BadInput
 from dualcheck.ledger import verify
 from dualcheck.ledger.models import LedgerRecord
 from dualcheck.licences.amounts import convert
-from dualcheck.licences.coverage import code_covers, find_usable_licences
+from dualcheck.licences.coverage import code_covers, demands_from_transaction, find_usable_licences
 from dualcheck.licences.errors import Refused
 from dualcheck.licences.master import GENERAL_AUTHORISATIONS, read_licence_file, store_licence
-from dualcheck.licences.usage import consume_reservation, demands_from_transaction, release_reservation
+from dualcheck.licences.usage import consume_reservation, release_reservation
 from licences_support import AS_OF, FIXTURES, balances, one_item, store_fixtures, transaction, use
 
 

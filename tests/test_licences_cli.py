@@ -71,7 +71,7 @@ def test_licence_check_hold_use_release_and_evidence_pack(tmp_path: Path, data_d
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
     assert manifest["checks"] and all(c["matches_ledger"] for c in manifest["checks"])
-    assert {"checks/check-001.json", "checks/check-001.html", "holds.json", "licence_use.json",
+    assert {"checks/check-001.json", "checks/check-001.html", "holds.json", "licence_use.json", "index.html",
             "screening.json"} <= set(manifest["files"])
     kinds = [rec["kind"] for rec in json.loads((out / "ledger-export.json").read_text())["records"]]
     assert {"check", "hold.place", "licence.use", "hold.release"} <= set(kinds)

@@ -122,16 +122,12 @@ def show_cmd(reference: str = typer.Argument(..., help="Licence reference.")) ->
 def find_cmd(transaction: Path = typer.Argument(..., help="Transaction JSON (check input format)."),
              as_of: str | None = AsOfOption) -> None:
     """Which licence lines could cover each item of a transaction, and why the others cannot (JSON)."""
-    from dualcheck.licences.coverage import find_usable_licences
-    from dualcheck.licences.usage import demands_from_transaction
+    from dualcheck.licences.coverage import licence_coverage
 
     tx = _transaction(transaction)
     day = _as_of(as_of, tx, str(transaction))
-    destination, end_users, demands = demands_from_transaction(tx, source=str(transaction))
     with database().session() as session:
-        coverage = find_usable_licences(session, destination=destination, end_users=end_users, items=demands,
-                                        as_of=day)
-        _print_json({"as_of": day.isoformat(), "items": [c.as_dict() for c in coverage]})
+        _print_json(licence_coverage(session, tx, as_of=day, source=str(transaction)))
 
 
 @licences_app.command("use")
@@ -154,7 +150,8 @@ def ship_cmd(reservation: str = typer.Argument(..., help="Reservation id."),
              transaction: Path = typer.Argument(..., help="The transaction JSON (destination and end users)."),
              as_of: str | None = AsOfOption) -> None:
     """Turn a reservation into use when the order ships."""
-    from dualcheck.licences.usage import consume_reservation, demands_from_transaction
+    from dualcheck.licences.coverage import demands_from_transaction
+    from dualcheck.licences.usage import consume_reservation
 
     tx = _transaction(transaction)
     day = _as_of(as_of, tx, str(transaction))

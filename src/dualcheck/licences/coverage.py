@@ -6,6 +6,8 @@ unit, value, currency) it returns the usable lines with their remaining balances
 licence that does not fit, the reason (expired, not yet valid, not active, destination, end
 user, item, unit or currency, balance). ``plan_allocation`` then spreads one item over several
 usable lines in sequence (earliest expiry first) when one is not enough.
+``licence_coverage(session, transaction, *, as_of)`` answers the same for a whole transaction in
+the ``dualcheck check`` input format, without charging anything.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from dualcheck.licences.amounts import QUANTITY_SCALE, VALUE_SCALE, convert
+from dualcheck.errors import BadInput
+from dualcheck.licences.amounts import QUANTITY_SCALE, VALUE_SCALE, convert, to_decimal
 from dualcheck.licences.models import Licence, LicenceLine
 
 QUANTITY_LIMITED_KINDS = ("individual", "global", "large_project", "national_general")
@@ -211,3 +214,47 @@ def plan_allocation(coverage: ItemCoverage) -> list[Allocation] | None:
         allocations.append(Allocation(option.licence_reference, option.line_id, option.line_no, demand.item_id,
                                       quantity, demand.unit, value, demand.currency))
     return allocations
+
+
+def demands_from_transaction(tx: dict[str, Any], *,
+                             source: str | None = None) -> tuple[str, list[str], list[ItemDemand]]:
+    """(destination, end-user names, item demands) from a transaction in the check input format."""
+    if not isinstance(tx, dict):
+        raise BadInput("a transaction must be a JSON object", source=source)
+    destination = tx.get("destination")
+    if not isinstance(destination, str) or len(destination.strip()) != 2:
+        raise BadInput("destination must be an ISO 3166-1 alpha-2 code", source=source, location="destination")
+    parties = [p for p in tx.get("parties") or [] if isinstance(p, dict)]
+    end_users = [str(p.get("name", "")) for p in parties if p.get("role") == "end_user"]
+    items = tx.get("items")
+    if not isinstance(items, list) or not items:
+        raise BadInput("the transaction has no items", source=source, location="items")
+    demands = []
+    for i, item in enumerate(items):
+        where = f"items[{i}]"
+        if not isinstance(item, dict):
+            raise BadInput("must be an object", source=source, location=where)
+        codes = item.get("control_codes")
+        if not isinstance(codes, list) or not codes:
+            raise BadInput("needs its control codes to be charged to a licence", source=source,
+                           location=f"{where}.control_codes")
+        demands.append(ItemDemand(
+            item_id=str(item.get("id") or i + 1), control_codes=tuple(str(c) for c in codes),
+            quantity=to_decimal(item["quantity"], f"{where}.quantity") if item.get("quantity") is not None else None,
+            unit=item.get("unit"),
+            value=to_decimal(item["value"], f"{where}.value") if item.get("value") is not None else None,
+            currency=(item.get("currency") or None),
+        ))
+    return destination.strip().upper(), end_users, demands
+
+
+def licence_coverage(session: Session, transaction: dict[str, Any], *, as_of: dt.date,
+                     source: str | None = None) -> dict[str, Any]:
+    """For a check that resolved to LICENCE_REQUIRED: can the licences on record cover this transaction?
+
+    ``{"covered": bool, "items": [{"item_id", "covered", "options", "not_usable"}]}``; nothing is charged.
+    """
+    destination, end_users, demands = demands_from_transaction(transaction, source=source)
+    items = [c.as_dict() for c in find_usable_licences(session, destination=destination, end_users=end_users,
+                                                        items=demands, as_of=as_of)]
+    return {"as_of": as_of.isoformat(), "covered": all(i["covered"] for i in items), "items": items}

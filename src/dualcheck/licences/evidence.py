@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import html
 import importlib
 import io
 import json
@@ -33,6 +32,7 @@ from dualcheck.ledger import append
 from dualcheck.ledger.canonical import canonical_json, iso_z
 from dualcheck.ledger.export import Selection, export_slice
 from dualcheck.ledger.models import LedgerRecord
+from dualcheck.licences.evidence_html import render_check_html, render_index_html
 from dualcheck.licences.holds import hold_document
 from dualcheck.licences.models import Hold, LicenceMovement, LicenceReservation
 
@@ -88,31 +88,6 @@ def _check_reports(session: Session, transaction_id: str | None,
 def _record_doc(rec: LedgerRecord) -> dict[str, Any]:
     return {"seq": rec.seq, "kind": rec.kind, "actor": rec.actor, "created_at": iso_z(rec.created_at),
             "subject": rec.subject, "payload": json.loads(rec.payload)}
-
-
-def render_check_html(doc: dict[str, Any], title: str) -> str:
-    """A readable page for a check report: outcome, reasons with citations, items, then the full JSON."""
-    report = doc.get("payload", doc)
-    report = report.get("report", report) if isinstance(report, dict) else report
-    esc = html.escape
-    rows = ""
-    if isinstance(report, dict):
-        for reason in report.get("reasons") or []:
-            if isinstance(reason, dict):
-                rows += (f"<tr><td>{esc(str(reason.get('rule', '')))}</td><td>{esc(str(reason.get('citation', '')))}"
-                         f"</td><td>{esc(str(reason.get('detail', '')))}</td></tr>")
-        items = "".join(f"<li>{esc(str(i.get('id', '')))}: {esc(str(i.get('outcome', '')))}</li>"
-                        for i in report.get("items") or [] if isinstance(i, dict))
-        outcome = esc(str(report.get("outcome", "(not stated)")))
-    else:
-        items, outcome = "", "(not stated)"
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{esc(title)}</title>"
-            "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}td,th{border-bottom:1px solid #ccc;"
-            "padding:.3rem;text-align:left}pre{background:#f6f6f6;padding:1rem;overflow:auto}</style></head><body>"
-            f"<h1>{esc(title)}</h1><p>Outcome: <b>{outcome}</b></p>"
-            f"<h2>Reasons</h2><table><tr><th>rule</th><th>citation</th><th>detail</th></tr>{rows}</table>"
-            f"<h2>Items</h2><ul>{items}</ul><h2>Full report</h2>"
-            f"<pre>{esc(json.dumps(doc, ensure_ascii=False, indent=2, default=str))}</pre></body></html>")
 
 
 def _scope_records(session: Session, selection: Selection) -> list[LedgerRecord]:
@@ -171,7 +146,8 @@ def build_evidence_pack(session: Session, *, transaction_id: str | None = None, 
         "ledger_records": [_record_doc(r) for r in records if r.kind.startswith("screening")],
         "from_checks": [{"check_id": c["check_id"], "screening": c["report"].get("screening")}
                         for c in checks if isinstance(c["report"], dict) and "screening" in c["report"]]})
-    put("licence_use.json", _licence_use(session, selection))
+    licence_use = _licence_use(session, selection)
+    put("licence_use.json", licence_use)
     holds = select(Hold).options(selectinload(Hold.decisions)).order_by(Hold.placed_at)
     if transaction_id:
         holds = holds.where(Hold.transaction_id == transaction_id)
@@ -179,7 +155,8 @@ def build_evidence_pack(session: Session, *, transaction_id: str | None = None, 
         holds = holds.where(Hold.placed_at >= since)
     if until:
         holds = holds.where(Hold.placed_at < until)
-    put("holds.json", [hold_document(h) for h in session.execute(holds).scalars()])
+    hold_docs = [hold_document(h) for h in session.execute(holds).scalars()]
+    put("holds.json", hold_docs)
     export = export_slice(session, selection)
     put("ledger-export.json", export)
     files["ledger-public-key.pem"] = export["public_key"].encode("ascii")
@@ -196,6 +173,8 @@ def build_evidence_pack(session: Session, *, transaction_id: str | None = None, 
                 "ledger_records": len(export["records"]),
                 "checkpoint": export["checkpoint"], "files": {n: hashlib.sha256(b).hexdigest()
                                                               for n, b in sorted(files.items())}}
+    files["index.html"] = render_index_html(manifest, checks, hold_docs, licence_use, export).encode("utf-8")
+    manifest["files"]["index.html"] = hashlib.sha256(files["index.html"]).hexdigest()
     put("manifest.json", manifest)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:

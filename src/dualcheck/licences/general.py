@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from dualcheck.errors import BadInput
 from dualcheck.ledger import append
 from dualcheck.licences.amounts import quantity_units, value_units
+from dualcheck.licences.coverage import demands_from_transaction
 from dualcheck.licences.errors import Refused
 from dualcheck.licences.master import GENERAL_AUTHORISATIONS
 from dualcheck.licences.models import Licence, LicenceMovement
-from dualcheck.licences.usage import demands_from_transaction
 
 
 def active_registration(session: Session, authorisation: str, as_of: dt.date) -> Licence | None:

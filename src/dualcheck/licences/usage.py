@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from dualcheck.errors import BadInput, NotFound
 from dualcheck.ledger import append
-from dualcheck.licences.amounts import convert, quantity_units, to_decimal, value_units
+from dualcheck.licences.amounts import convert, quantity_units, value_units
 from dualcheck.licences.coverage import (
     Allocation,
-    ItemDemand,
+    demands_from_transaction,
     find_usable_licences,
     licence_problem,
     line_remaining,
@@ -205,38 +205,6 @@ def release_reservation(session: Session, reservation_id: str, *, reason: str, a
     seq = _record(session, "release", "licence.release", rows[0].transaction_id, docs, actor,
                   reservation_id=reservation_id, extra={"reason": reason})
     return {"reservation_id": reservation_id, "released": docs, "ledger_seq": seq}
-
-
-def demands_from_transaction(tx: dict[str, Any], *,
-                             source: str | None = None) -> tuple[str, list[str], list[ItemDemand]]:
-    """(destination, end-user names, item demands) from a transaction in the check input format."""
-    if not isinstance(tx, dict):
-        raise BadInput("a transaction must be a JSON object", source=source)
-    destination = tx.get("destination")
-    if not isinstance(destination, str) or len(destination.strip()) != 2:
-        raise BadInput("destination must be an ISO 3166-1 alpha-2 code", source=source, location="destination")
-    parties = [p for p in tx.get("parties") or [] if isinstance(p, dict)]
-    end_users = [str(p.get("name", "")) for p in parties if p.get("role") == "end_user"]
-    items = tx.get("items")
-    if not isinstance(items, list) or not items:
-        raise BadInput("the transaction has no items", source=source, location="items")
-    demands = []
-    for i, item in enumerate(items):
-        where = f"items[{i}]"
-        if not isinstance(item, dict):
-            raise BadInput("must be an object", source=source, location=where)
-        codes = item.get("control_codes")
-        if not isinstance(codes, list) or not codes:
-            raise BadInput("needs its control codes to be charged to a licence", source=source,
-                           location=f"{where}.control_codes")
-        demands.append(ItemDemand(
-            item_id=str(item.get("id") or i + 1), control_codes=tuple(str(c) for c in codes),
-            quantity=to_decimal(item["quantity"], f"{where}.quantity") if item.get("quantity") is not None else None,
-            unit=item.get("unit"),
-            value=to_decimal(item["value"], f"{where}.value") if item.get("value") is not None else None,
-            currency=(item.get("currency") or None),
-        ))
-    return destination.strip().upper(), end_users, demands
 
 
 def use_for_transaction(session: Session, tx: dict[str, Any], *, as_of: dt.date, actor: str,

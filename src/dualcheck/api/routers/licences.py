@@ -91,14 +91,10 @@ def change_status(reference: str, change: StatusChange, session: Session = Depen
 @router.post("/licences/find")
 def find(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
          session: Session = Depends(db_session)) -> dict[str, Any]:
-    """Usable licence lines per item of a transaction, and why the others do not fit."""
-    from dualcheck.licences.coverage import find_usable_licences
-    from dualcheck.licences.usage import demands_from_transaction
+    """Usable licence lines per item of a transaction, and why the others do not fit (nothing is charged)."""
+    from dualcheck.licences.coverage import licence_coverage
 
-    day = _as_of(as_of, transaction)
-    destination, end_users, demands = demands_from_transaction(transaction, source="request body")
-    coverage = find_usable_licences(session, destination=destination, end_users=end_users, items=demands, as_of=day)
-    return {"as_of": day.isoformat(), "items": [c.as_dict() for c in coverage]}
+    return licence_coverage(session, transaction, as_of=_as_of(as_of, transaction), source="request body")
 
 
 @router.post("/licences/use")
@@ -116,7 +112,8 @@ def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
 @router.post("/licences/reservations/{reservation_id}/ship")
 def ship(reservation_id: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
          session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
-    from dualcheck.licences.usage import consume_reservation, demands_from_transaction
+    from dualcheck.licences.coverage import demands_from_transaction
+    from dualcheck.licences.usage import consume_reservation
 
     destination, end_users, _ = demands_from_transaction(transaction, source="request body")
     with refusals():
