@@ -118,3 +118,28 @@ def test_older_snapshot_loaded_later_does_not_become_current(sqlite_db: Database
         assert get_entity(session, "us-ofac-sdn-300").version["version"] == older.version_id
         with pytest.raises(NotFound):
             get_entity(session, "us-ofac-sdn-999")
+
+
+def test_api_versions_entity_and_diff(sqlite_db: Database, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from dualcheck.api.app import create_app
+    from dualcheck.config import Settings
+
+    (first,) = _load(sqlite_db, OFAC_SET)
+    (second,) = _load(sqlite_db, _modified_copy(tmp_path), published=None)
+    with TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db)) as client:
+        status = client.get("/api/v1/lists").json()["lists"]
+        versions = client.get("/api/v1/lists/versions", params={"name": "us-ofac-sdn"}).json()["versions"]
+        entity = client.get("/api/v1/lists/entities/us-ofac-sdn-200").json()
+        old = client.get("/api/v1/lists/entities/us-ofac-sdn-300", params={"version": first.version_id})
+        missing = client.get("/api/v1/lists/entities/us-ofac-sdn-300", params={"version": second.version_id})
+        diff = client.get("/api/v1/lists/us-ofac-sdn/diff", params={"from": "2024-01-02", "to": "2024-02-01"}).json()
+        bad = client.get("/api/v1/lists/us-ofac-sdn/diff", params={"from": "last tuesday"})
+    assert [(row["name"], row["version"]) for row in status] == [("us-ofac-sdn", second.version_id)]
+    assert [v["version"] for v in versions] == [first.version_id, second.version_id]
+    assert entity["entity"]["caption"] == "John Michael DOE"
+    assert entity["source_record"]["sdn_name"] == "DOE, John Michael"
+    assert old.status_code == 200 and missing.status_code == 404
+    assert (diff["added"], diff["removed"], diff["modified"]) == (1, 1, 1)
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.json()["detail"]
