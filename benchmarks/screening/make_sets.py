@@ -182,10 +182,13 @@ def negative_pairs(entities: list[RawEntity], rng: random.Random) -> list[tuple[
 def screen_positives(entities: list[RawEntity], rng: random.Random) -> list[dict[str, str]]:
     rows = []
     chosen = rng.sample([e for e in entities if e.schema in ("Person", "Organization")], 2500)
-    variations = ["exact", "typo", "word_order", "missing_middle_name", "case_and_punctuation", "alias"]
+    person_variations = ["exact", "typo", "word_order", "missing_middle_name", "case_and_punctuation", "alias"]
+    organization_variations = ["exact", "typo", "case_and_punctuation", "alias", "legal_form_spelling"]
     for e in chosen:
-        kind = rng.choice(variations)
+        kind = rng.choice(person_variations if e.schema == "Person" else organization_variations)
         name = natural_order(e)
+        if kind == "legal_form_spelling":
+            name = legal_form_variant(name) or name
         if kind == "typo":
             name = typo(name, rng)
         elif kind == "missing_middle_name":
@@ -227,6 +230,12 @@ def screen_negatives(listed: set[tuple[str, ...]], rng: random.Random) -> tuple[
     return rows, dropped
 
 
+def eu_names(lists: Path) -> list[str]:
+    """Names and aliases of the EU list (derived CSV): generated names equal to one are not negatives."""
+    with (lists / "eu" / "eu_fsf_names_derived_2025-05.csv").open(encoding="utf-8", newline="") as fh:
+        return [n.strip() for row in csv.DictReader(fh) for n in [row["Name"], *row["Alias"].split(", ")] if n.strip()]
+
+
 def write(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -251,6 +260,7 @@ def main() -> None:
     write(HERE / "screen_positives.csv", screen_positives(current, rng))
     listed = {tuple(sorted(prepare_name(n, e.schema).tokens))
               for e in current for n in (e.primary, *e.aliases, *e.variants)}
+    listed |= {tuple(sorted(prepare_name(n, "LegalEntity").tokens)) for n in eu_names(lists)}
     negatives, dropped = screen_negatives(listed, rng)
     write(HERE / "screen_negatives.csv", negatives)
     print(f"{dropped} generated names dropped because they are listed names")

@@ -26,7 +26,8 @@ class FeatureSpec(BaseModel):
 
 
 class NameSection(BaseModel):
-    edit_penalty: float = Field(ge=0, le=1)
+    first_letter_penalty: float = Field(ge=0, le=1)
+    romanisation: float = Field(ge=0, le=1)
     phonetic: float = Field(ge=0, le=1)
     skeleton: float = Field(ge=0, le=1)
     initial: float = Field(ge=0, le=1)

@@ -11,7 +11,7 @@ from typing import Any
 
 from dualcheck.errors import BadInput
 from dualcheck.screening.names import token_similarity
-from dualcheck.screening.normalize import phonetic_key, prepare_name, skeleton
+from dualcheck.screening.normalize import phonetic_key, prepare_name, romanisation_key, skeleton
 from dualcheck.screening.scoring import Scorer
 from dualcheck.screening.subjects import QUERY_SCHEMAS, Subject, query_subject
 
@@ -101,7 +101,7 @@ def clear_caches() -> None:
     for name in WARM_UP_NAMES:
         prepare_name(name, "Person")
         prepare_name(name, "Organization")
-    for cached in (prepare_name, token_similarity, phonetic_key, skeleton):
+    for cached in (prepare_name, token_similarity, phonetic_key, skeleton, romanisation_key):
         cached.cache_clear()
 
 

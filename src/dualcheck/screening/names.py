@@ -12,13 +12,12 @@ All numbers come from the ``name`` section of the scoring configuration (see con
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
-from dualcheck.screening.normalize import PreparedName, phonetic_key, skeleton
+from dualcheck.screening.normalize import PreparedName, phonetic_key, romanisation_key, skeleton
 from dualcheck.screening.tokens import TokenWeights
 
 
@@ -26,12 +25,13 @@ from dualcheck.screening.tokens import TokenWeights
 class NameParams:
     """Tunable numbers of the name comparison (loaded from the scoring configuration)."""
 
-    edit_penalty: float = 0.1
+    first_letter_penalty: float = 0.1
+    romanisation: float = 0.95
     phonetic: float = 0.85
     skeleton: float = 0.8
     initial: float = 0.7
     unmatched: float = 0.5
-    unmatched_extra_names: float = 0.15
+    unmatched_extra_names: float = 0.25
     org_class_weight: float = 0.15
     min_evidence: float = 1.0
 
@@ -68,7 +68,12 @@ def _allowed_edits(length: int) -> int:
 
 @lru_cache(maxsize=500_000)
 def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: bool = False) -> float:
-    """Similarity of two ASCII tokens in [0, 1] (symmetric); initials count only in person names."""
+    """Similarity of two ASCII tokens in [0, 1] (symmetric); initials count only in person names.
+
+    Within the edit budget the similarity is 1 - edits / length (a transposition is one edit),
+    less a penalty when the first letters differ (typos rarely hit the first letter). Phonetic
+    keys count for tokens of four letters or more; consonant skeletons only across an abjad.
+    """
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:
@@ -79,10 +84,19 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
     allowed = _allowed_edits(shorter)
     best = 0.0
     if allowed:
-        dist = Levenshtein.distance(a, b, score_cutoff=allowed)
+        dist = OSA.distance(a, b, score_cutoff=allowed)
         if dist <= allowed:
-            best = 1.0 - params.edit_penalty * dist
-    if best < params.phonetic and shorter >= 3:
+            best = 1.0 - dist / max(len(a), len(b)) - (params.first_letter_penalty if a[0] != b[0] else 0.0)
+    if best < params.romanisation and shorter >= 4:
+        ra, rb = romanisation_key(a), romanisation_key(b)
+        if ra == rb:
+            best = params.romanisation
+        elif allowed:
+            dist = OSA.distance(ra, rb, score_cutoff=allowed)
+            if dist <= allowed:
+                best = max(best, params.romanisation - dist / max(len(ra), len(rb))
+                           - (params.first_letter_penalty if ra[0] != rb[0] else 0.0))
+    if best < params.phonetic and shorter >= 4:
         key = phonetic_key(a)
         if key and key == phonetic_key(b):
             best = params.phonetic
@@ -90,19 +104,31 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
         sa, sb = skeleton(a), skeleton(b)
         if sa and sa == sb:
             best = params.skeleton
-    return best
+    return max(0.0, best)
 
 
-def _merge_unmatched(side: list[str], free: list[int], other: list[str], other_free: list[int],
-                     params: NameParams, abjad: bool) -> list[tuple[int, int, int, float]]:
-    """Adjacent unmatched tokens that together equal one unmatched token on the other side ("abd allah")."""
+MAX_MERGED = 3  # "abd al qadir" / "abdalqadir": up to three adjacent tokens written as one
+
+
+def _merges(side: tuple[str, ...], free: list[int], other: tuple[str, ...], other_free: list[int],
+            params: NameParams, abjad: bool) -> list[tuple[float, tuple[int, ...], int]]:
+    """Runs of adjacent unmatched tokens that together (nearly) equal one unmatched token opposite."""
     found = []
-    for i, k in itertools.pairwise(free):
-        joined = side[i] + side[k]
-        for j in other_free:
-            sim = token_similarity(joined, other[j], params, abjad)
-            if sim > 0:
-                found.append((i, k, j, sim))
+    free_set = set(free)
+    for start in free:
+        run = [start]
+        joined = side[start]
+        for nxt in range(start + 1, min(start + MAX_MERGED, len(side))):
+            if nxt not in free_set:
+                break
+            run.append(nxt)
+            joined += side[nxt]
+            for j in other_free:
+                if abs(len(joined) - len(other[j])) <= 2:
+                    sim = token_similarity(joined, other[j], params, abjad)
+                    if sim >= 0.8:
+                        found.append((sim, tuple(run), j))
+    found.sort(key=lambda f: (-f[0], -len(f[1]), f[1], f[2]))
     return found
 
 
@@ -120,58 +146,71 @@ def compare_names(query: PreparedName, listed: PreparedName, weights: TokenWeigh
 
 def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWeights,
                     params: NameParams) -> NameComparison:
-    qt, lt = list(query.tokens), list(listed.tokens)
-    abjad = query.abjad or listed.abjad
+    qt, lt = query.tokens, listed.tokens
+    abjad = query.abjad != listed.abjad  # skeletons bridge an abjad and a vowelled script only
     initials = query.person or listed.person
-    candidates = []
-    for i, a in enumerate(qt):
-        for j, b in enumerate(lt):
-            sim = token_similarity(a, b, params, abjad, initials)
-            if sim > 0:
-                # ties broken by position so that the result does not depend on argument order
-                candidates.append((-sim, abs(i - j), i, j))
-    candidates.sort()
     used_q: set[int] = set()
     used_l: set[int] = set()
-    pairs: list[tuple[int, int, float]] = []
+    pairs: list[tuple[str, str, float, float]] = []  # shown query part, listed part, similarity, weight
+    # 1. equal tokens (the k-th occurrence on one side with the k-th on the other: symmetric)
+    if not set(qt).isdisjoint(lt):
+        positions: dict[str, list[int]] = {}
+        for j, b in enumerate(lt):
+            positions.setdefault(b, []).append(j)
+        for i, a in enumerate(qt):
+            js = positions.get(a)
+            if js:
+                j = js.pop(0)
+                pairs.append((a, a, 1.0, weights.weight(a)))
+                used_q.add(i)
+                used_l.add(j)
+    # 2. tokens written together on one side and apart on the other ("Abd al-Qadir" / "Abdalqadir")
+    free_q = [i for i in range(len(qt)) if i not in used_q]
+    free_l = [j for j in range(len(lt)) if j not in used_l]
+    if free_q and free_l and (len(free_q) > 1 or len(free_l) > 1):
+        for side, other, free, other_free, used, other_used, in_query in (
+                (qt, lt, free_q, free_l, used_q, used_l, True), (lt, qt, free_l, free_q, used_l, used_q, False)):
+            for sim, run, j in _merges(side, free, other, other_free, params, abjad):
+                if j in other_used or any(k in used for k in run):
+                    continue
+                used.update(run)
+                other_used.add(j)
+                merged = " ".join(side[k] for k in run)
+                shown = (merged, other[j]) if in_query else (other[j], merged)
+                pairs.append((shown[0], shown[1], sim, weights.weight(other[j])))
+    # 3. the best fuzzy pairs among the rest
+    candidates = []
+    for i, a in enumerate(qt):
+        if i in used_q:
+            continue
+        for j, b in enumerate(lt):
+            # tokens of very different length can only be an initial or an abjad skeleton
+            if j not in used_l and (abjad or abs(len(a) - len(b)) <= 3 or len(a) == 1 or len(b) == 1):
+                sim = token_similarity(a, b, params, abjad, initials)
+                if sim > 0:
+                    # ties broken by position so that the result does not depend on argument order
+                    candidates.append((-sim, abs(i - j), i, j))
+    candidates.sort()
     for neg, _, i, j in candidates:
         if i not in used_q and j not in used_l:
             used_q.add(i)
             used_l.add(j)
-            pairs.append((i, j, -neg))
+            pairs.append((qt[i], lt[j], -neg, (weights.weight(qt[i]) + weights.weight(lt[j])) / 2))
     how = "transliterated" if query.script_form or listed.script_form else "tokens"
-    return _scored(qt, lt, pairs, query, listed, weights, params, how, used_q, used_l, abjad)
+    return _scored(qt, lt, pairs, query, listed, weights, params, how, used_q, used_l)
 
 
-def _scored(qt: list[str], lt: list[str], pairs: list[tuple[int, int, float]], query: PreparedName,
-            listed: PreparedName, weights: TokenWeights, params: NameParams, how: str,
-            used_q: set[int], used_l: set[int], abjad: bool) -> NameComparison:
-    shown: list[tuple[str, str, float]] = []
-    num = den = evidence = 0.0
-    for i, j, sim in pairs:
-        w = (weights.weight(qt[i]) + weights.weight(lt[j])) / 2
-        num += sim * w
-        den += w
-        evidence += w * sim
-        shown.append((qt[i], lt[j], round(sim, 3)))
+def _scored(qt: tuple[str, ...], lt: tuple[str, ...], pairs: list[tuple[str, str, float, float]],
+            query: PreparedName, listed: PreparedName, weights: TokenWeights, params: NameParams, how: str,
+            used_q: set[int], used_l: set[int]) -> NameComparison:
+    if not pairs:
+        return NO_MATCH
+    num = sum(sim * w for _, _, sim, w in pairs)
+    den = sum(w for _, _, _, w in pairs)
+    evidence = num
     free_q = [i for i in range(len(qt)) if i not in used_q]
     free_l = [j for j in range(len(lt)) if j not in used_l]
-    for side, free, other, other_free, in_query in ((qt, free_q, lt, free_l, True), (lt, free_l, qt, free_q, False)):
-        if len(free) < 2 or not other_free:
-            continue
-        for ia, ib, jo, sim in _merge_unmatched(side, free, other, other_free, params, abjad):
-            if ia in free and ib in free and jo in other_free:
-                w = weights.weight(other[jo])
-                num += sim * w
-                den += w
-                evidence += w * sim
-                free.remove(ia)
-                free.remove(ib)
-                other_free.remove(jo)
-                merged = side[ia] + " " + side[ib]
-                shown.append((merged, other[jo], round(sim, 3)) if in_query else (other[jo], merged, round(sim, 3)))
-    if not shown:
-        return NO_MATCH
+    shown = pairs
     # a fully matched shorter name: the longer one's extra names are likely middle names
     one_side_complete = not free_q or not free_l
     rate = params.unmatched_extra_names if one_side_complete and len(shown) >= 2 else params.unmatched
@@ -189,6 +228,6 @@ def _scored(qt: list[str], lt: list[str], pairs: list[tuple[int, int, float]], q
     if evidence < params.min_evidence:
         score *= (evidence / params.min_evidence) ** 0.5
     return NameComparison(
-        score=max(0.0, min(1.0, score)), pairs=tuple(shown),
+        score=max(0.0, min(1.0, score)), pairs=tuple((a, b, round(sim, 3)) for a, b, sim, _ in shown),
         unmatched_query=tuple(qt[i] for i in free_q), unmatched_listed=tuple(lt[j] for j in free_l), how=how,
     )

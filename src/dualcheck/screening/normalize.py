@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import normality
 import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from rigour._core import person_name_prefixes_list
 from rigour.names import (
     extract_org_types,
     normalize_name,
@@ -34,6 +38,7 @@ PERSON_SCHEMAS = frozenset({"Person"})
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _VOWELS = re.compile(r"[aeiouyw]+")
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +79,87 @@ def validate_name(name: object, *, field: str = "name") -> str:
     return cleaned
 
 
+# Cyrillic in the common English romanisation (Шевченко -> shevchenko), as rigour spells it. A
+# table, because transliterating each new Cyrillic name through ICU costs a third of a millisecond,
+# and Cyrillic is most of the non-Latin names on the lists; other scripts go through rigour.
+_CYRILLIC = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
+    "э": "e", "ю": "yu", "я": "ya", "є": "ye", "і": "i", "ї": "yi", "ґ": "g", "ў": "u", "ђ": "dj", "ј": "j",
+    "љ": "lj", "њ": "nj", "ћ": "c", "џ": "dz", "ѓ": "gj", "ќ": "kj", "ѕ": "dz",
+})
+_CYRILLIC_OR_ASCII = re.compile(r"^[\x00-\x7f\u0400-\u04ff]*$")
+
+
+_LATIN_SPECIALS = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "ł": "l", "ı": "i", "þ": "th",
+                                  "œ": "oe", "ð": "d", "ŋ": "ng", "ħ": "h"})
+# rigour romanises these scripts itself; any other script goes straight to ICU (normality), which
+# is what rigour would fall back to after a slow first pass
+_RIGOUR_SCRIPTS = frozenset({"Greek", "Armenian", "Georgian", "Hangul"})
+
+
+def _to_ascii(text: str) -> str:
+    if _CYRILLIC_OR_ASCII.match(text):
+        latin = text.translate(_CYRILLIC)
+        if latin.isascii():
+            return latin
+    if all(ch < "\u0250" or "\u1e00" <= ch <= "\u1eff" for ch in text):  # Latin with diacritics
+        stripped = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+        latin = stripped.translate(_LATIN_SPECIALS)
+        if latin.isascii():
+            return latin
+    if text_scripts(text) & _RIGOUR_SCRIPTS:
+        return ascii_text(text).lower()
+    return normality.ascii_text(text).lower()
+
+
 def _ascii_tokens(text: str) -> list[str]:
-    if text.isascii():
-        return _NON_WORD.sub(" ", text).split()
-    return _NON_WORD.sub(" ", ascii_text(text).lower()).split()
+    return _NON_WORD.sub(" ", text if text.isascii() else _to_ascii(text)).split()
+
+
+@dataclass(frozen=True)
+class LegalForms:
+    words: dict[str, str]
+    written_together: tuple[tuple[str, str], ...]  # longest first
+    correctable: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
-def legal_form_words() -> dict[str, str]:
+def legal_forms() -> LegalForms:
     path = Path(__file__).resolve().parent / "data" / "legal_forms.yaml"
-    return {str(k): str(v) for k, v in yaml.safe_load(path.read_text(encoding="utf-8")).items()}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    together = sorted(((str(k), str(v)) for k, v in doc["written_together"].items()), key=lambda kv: -len(kv[0]))
+    return LegalForms(words={str(k): str(v) for k, v in doc["words"].items()}, written_together=tuple(together),
+                      correctable=tuple(str(w) for w in doc["correctable"]))
+
+
+def _correct_legal_words(normal: str, forms: LegalForms) -> str:
+    """Misspelt legal-form words ("liabiliyt") back to their spelling, so the legal form is recognised."""
+    return " ".join(_corrected(token) for token in normal.split(" "))
+
+
+@lru_cache(maxsize=100_000)
+def _corrected(token: str) -> str:
+    words = legal_forms().correctable
+    if token in words or not token.isascii() or not token.isalpha():
+        return token
+    if len(token) == 5:
+        # five letters: only swapped letters ("jiont"), a substitution would turn "point" into "joint"
+        swapped = [w for w in words if len(w) == 5 and sorted(w) == sorted(token) and OSA.distance(w, token) == 1]
+        return swapped[0] if swapped else token
+    if len(token) >= 6:
+        found = process.extractOne(token, words, scorer=OSA.distance, score_cutoff=1 if len(token) < 9 else 2)
+        if found is not None:
+            return str(found[0])
+    return token
+
+
+@lru_cache(maxsize=1)
+def _prefix_heads() -> frozenset[str]:
+    """First words of the honorifics rigour removes ("Mr", "Dr", "His Excellency"): most names
+    start with none of them, and the removal regex is slow."""
+    return frozenset(p.split()[0].strip(".").casefold() for p in person_name_prefixes_list() if p.split())
 
 
 @lru_cache(maxsize=200_000)
@@ -91,20 +167,26 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
     """Normalise one name for the given followthemoney schema (cached: lists repeat names)."""
     text = clean_text(name)[:MAX_NAME_LENGTH]
     is_person = schema in PERSON_SCHEMAS
-    if is_person:
+    if is_person and text.split(" ", 1)[0].strip(".").casefold() in _prefix_heads():
         text = remove_person_prefixes(text)
     normal = normalize_name(text) or ""
     classes: set[str] = set()
+    forms = legal_forms()
     if not is_person and normal:
+        for written, form in forms.written_together:
+            if written in normal:
+                normal = normal.replace(written, " ").strip()
+                classes.add(form)
+        normal = _correct_legal_words(normal, forms)
         found = extract_org_types(normal, generic=True)
         if found:
-            classes = {target for _, target in found if target}
+            classes |= {target for _, target in found if target}
             # a name of nothing but legal forms ("OOO", "Limited Liability Company") has no name tokens
             only_forms = not remove_org_types(normal).strip()
             normal = "" if only_forms else replace_org_types_compare(normal, generic=True)
     tokens = _ascii_tokens(normal)
     if not is_person:
-        extra = legal_form_words()
+        extra = forms.words
         classes |= {extra[t] for t in tokens if t in extra}
         tokens = [t for t in tokens if t not in classes and t not in extra]
     org_classes = tuple(sorted(classes))
@@ -124,5 +206,28 @@ def phonetic_key(token: str) -> str:
 
 @lru_cache(maxsize=400_000)
 def skeleton(token: str) -> str:
-    """Consonant skeleton: abjad transliterations (Arabic, Hebrew) carry no vowels."""
-    return _VOWELS.sub("", token) if token.isalpha() else token
+    """Consonant skeleton: abjad transliterations (Arabic, Hebrew) carry no vowels nor doubled letters."""
+    if not token.isalpha():
+        return token
+    return _DOUBLED.sub(r"\1", _VOWELS.sub("", token))
+
+
+# Spellings that differ only by romanisation convention (Yevgeniy / Evgeny, Mikhail / Michail,
+# Shevchenko / Schewtschenko, Yusuf / Jusuf) share this key; the order of the rules matters.
+_ROMANISATION = (
+    ("shch", "sh"), ("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ch", "h"), ("zh", "j"),
+    ("dj", "j"), ("dzh", "j"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("w", "v"), ("ts", "c"), ("tz", "c"),
+    ("ou", "u"), ("oo", "u"), ("ee", "i"), ("iy", "i"), ("yi", "i"), ("ij", "i"), ("ye", "e"), ("yu", "u"),
+    ("ju", "u"), ("ya", "a"), ("ja", "a"), ("yo", "o"), ("jo", "o"), ("y", "i"), ("j", "i"), ("x", "ks"),
+)
+
+
+@lru_cache(maxsize=400_000)
+def romanisation_key(token: str) -> str:
+    if not token.isalpha():
+        return token
+    key = token
+    for old, new in _ROMANISATION:
+        if old in key:
+            key = key.replace(old, new)
+    return _DOUBLED.sub(r"\1", key)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -141,8 +140,7 @@ def _prepared(values: list[str], schema: str) -> tuple[PreparedName, ...]:
 
 def entity_fingerprint(properties: dict[str, list[str]], schema: str) -> str:
     """A hash of what the list says about an entity: a decision stays valid only while it is unchanged."""
-    doc = json.dumps({"schema": schema, "properties": {k: sorted(v) for k, v in sorted(properties.items())}},
-                     sort_keys=True, ensure_ascii=False)
+    doc = repr((schema, sorted((k, sorted(v)) for k, v in properties.items())))
     return hashlib.sha256(doc.encode("utf-8")).hexdigest()
 
 
