@@ -6,6 +6,7 @@ import csv
 import json
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,158 @@ def bench_screen(
 
 bench.app.command("pairs")(bench_pairs)
 bench.app.command("screen")(bench_screen)
+
+
+# -- counterparties, decisions, re-screening -------------------------------------------------
+
+counterparties_app = typer.Typer(help="Customer/supplier master: import, list, screen in batch, export hits.",
+                                 no_args_is_help=True)
+decisions_app = typer.Typer(help="Officers' decisions on hits: cleared (false positive) or confirmed (blocks).",
+                            no_args_is_help=True)
+rescreen_app = typer.Typer(help="Re-screen stored counterparties: delta (new/changed list entries) or full.",
+                           no_args_is_help=True)
+def _each(key: str, line: Callable[[dict[str, Any]], str]) -> Callable[[Any], None]:
+    """A text renderer: one line per item of doc[key]."""
+    return lambda doc: console.print("\n".join(line(x) for x in doc[key]) or "none", markup=False)
+
+
+WorkersOption = typer.Option(None, "--workers", min=1, max=16, help="Worker processes (default: CPU count, max 4).")
+
+
+@counterparties_app.command("import")
+def counterparties_import(
+    path: Path = typer.Argument(..., help="CSV or XLSX with a header row."),
+    mapping: list[str] = typer.Option(None, "--map", help="FIELD=COLUMN, e.g. --map ref='Customer ID' "
+                                                          "(fields: ref, name, schema, country, birth_date, aliases)."),
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Import (upsert by ref) counterparties; any bad row stops the import with nothing written."""
+    from dualcheck.screening.counterparties import import_file, parse_mapping
+
+    summary = import_file(database(), path, mapping=parse_mapping(mapping), actor=settings().actor)
+    emit(summary, fmt, lambda d: console.print(f"{d['file']}: {d['rows']} rows, {d['created']} created, "
+                                               f"{d['updated']} updated"))
+
+
+@counterparties_app.command("list")
+def counterparties_list(offset: int = typer.Option(0, min=0), limit: int = typer.Option(100, min=1, max=10_000),
+                        fmt: OutputFormat = FormatOption) -> None:
+    """List stored counterparties."""
+    from dualcheck.screening.counterparties import counterparty_document, list_counterparties
+
+    with database().session() as session:
+        total, rows = list_counterparties(session, offset=offset, limit=limit)
+        doc = {"total": total, "counterparties": [counterparty_document(c) for c in rows]}
+    emit(doc, fmt, _each("counterparties", lambda c: f"{c['ref']}  {c['name']}  {c['schema']}  {c['country'] or ''}"))
+
+
+def _run(kind: str, index_factory: Callable[[Any], tuple[Any, dict[str, Any]]], threshold: float | None,
+         workers: int | None, fmt: OutputFormat) -> None:
+    from dualcheck.screening.counterparties import list_counterparties
+    from dualcheck.screening.runs import default_workers, run_screening
+
+    db = database()
+    index, details = index_factory(db)
+    with db.session() as session:
+        total, _ = list_counterparties(session, limit=1)
+    with progress(f"screening ({kind})", total=total) as advance:
+        doc = run_screening(db, index, kind=kind, actor=settings().actor, threshold=threshold,
+                            workers=workers or default_workers(), details=details, advance=advance)
+    emit(doc, fmt, lambda d: console.print(f"run {d['id']} ({d['kind']}): {d['screened']} screened, {d['hits']} hits, "
+                                           f"{d['new_hits']} new"))
+
+
+@counterparties_app.command("screen")
+def counterparties_screen(threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0),
+                          workers: int = WorkersOption, fmt: OutputFormat = FormatOption) -> None:
+    """Screen every stored counterparty against all loaded lists (a batch run, stored and recorded)."""
+    _run("batch", lambda db: (get_index(db), {}), threshold, workers, fmt)
+
+
+@counterparties_app.command("export")
+def counterparties_export(run_id: int = typer.Argument(..., help="The run whose hits to export."),
+                          out: Path = typer.Option(..., "--out", help="A .csv or .xlsx file."),
+                          only_new: bool = typer.Option(False, "--new", help="Only hits new in that run.")) -> None:
+    """Export a run's hits to CSV or XLSX."""
+    from dualcheck.screening.runs import export_hits, run_hits
+
+    with database().session() as session:
+        rows = run_hits(session, run_id, only_new=only_new)
+    console.print(f"{export_hits(rows, out)} hits written to {out.name}")
+
+
+@rescreen_app.command("delta")
+def rescreen_delta(
+    list_name: str = typer.Argument(..., help="The list whose new version to screen against, e.g. us-ofac-sdn."),
+    from_version: int = typer.Option(None, "--from", help="Version id (default: the one before the current)."),
+    to_version: int = typer.Option(None, "--to", help="Version id (default: the current one)."),
+    threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0),
+    workers: int = WorkersOption, fmt: OutputFormat = FormatOption,
+) -> None:
+    """Screen stored counterparties against only the entries added or changed between two versions."""
+    from dualcheck.screening.runs import delta_index, latest_change
+
+    def factory(db: Any) -> tuple[Any, dict[str, Any]]:
+        old, new = latest_change(db, list_name) if from_version is None or to_version is None else (0, 0)
+        return delta_index(db, get_index(db), list_name, from_version or old, to_version or new)
+
+    _run("delta", factory, threshold, workers, fmt)
+
+
+@rescreen_app.command("full")
+def rescreen_full(threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0),
+                  workers: int = WorkersOption, fmt: OutputFormat = FormatOption) -> None:
+    """Screen every stored counterparty against every current list version."""
+    _run("full", lambda db: (get_index(db), {}), threshold, workers, fmt)
+
+
+@rescreen_app.command("hits")
+def rescreen_hits(run_id: int = typer.Argument(...), only_new: bool = typer.Option(False, "--new"),
+                  fmt: OutputFormat = FormatOption) -> None:
+    """Show the hits of a run (new ones first when --new)."""
+    from dualcheck.screening.runs import run_hits
+
+    with database().session() as session:
+        rows = run_hits(session, run_id, only_new=only_new)
+    emit({"run": run_id, "hits": rows}, fmt, _each("hits", lambda h: (
+        f"{'NEW ' if h['is_new'] else '    '}{h['score']:.3f}  {h['counterparty_ref']}  {h['counterparty_name']} -> "
+        f"{h['list']} {h['entity_id']} {h['matched_name']!r}{'  [' + h['decision'] + ']' if h['decision'] else ''}")))
+
+
+@decisions_app.command("add")
+def decisions_add(
+    party: str = typer.Argument(..., help="The party's name as screened."),
+    list_name: str = typer.Argument(..., help="The list of the hit, e.g. us-ofac-sdn."),
+    entity_id: str = typer.Argument(..., help="The listed entity's id."),
+    status: str = typer.Option(..., "--status", help="cleared (false positive) or confirmed (true match)."),
+    reason: str = typer.Option(..., "--reason", help="Why: recorded with the decision."),
+    country: str = typer.Option(None, "--country", help="The party's country, as screened."),
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Record a decision on a hit (recorded in the ledger)."""
+    from dualcheck.screening.decisions import decision_document, record_decision
+
+    with database().write_session() as session:
+        doc = decision_document(record_decision(session, party_name=party, country=country, list_name=list_name,
+                                                entity_id=entity_id, status=status, reason=reason,
+                                                actor=settings().actor))
+    emit(doc, fmt, lambda d: console.print(f"decision {d['id']}: {d['party_name']} / {d['list']} {d['entity_id']}: "
+                                           f"{d['status']} ({d['reason']})"))
+
+
+@decisions_app.command("list")
+def decisions_list(party: str = typer.Option(None, "--party"), country: str = typer.Option(None, "--country"),
+                   fmt: OutputFormat = FormatOption) -> None:
+    """List decisions in force (for one party with --party)."""
+    from sqlalchemy import select
+
+    from dualcheck.screening.decisions import decision_document, party_key
+    from dualcheck.screening.models import Decision
+
+    query = select(Decision).where(Decision.superseded_at.is_(None)).order_by(Decision.id)
+    if party:
+        query = query.where(Decision.party_key == party_key(party, country))
+    with database().session() as session:
+        docs = [decision_document(d) for d in session.execute(query).scalars()]
+    emit({"decisions": docs}, fmt, _each("decisions", lambda x: (
+        f"{x['id']}  {x['party_name']}  {x['list']} {x['entity_id']}  {x['status']}  {x['reason']}")))

@@ -15,6 +15,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class ScreeningIndex:
     """Listed entities with their names posted under lookup keys. Read-only once built."""
 
     def __init__(self, subjects: Iterable[ListedSubject], *, scorer: Scorer | None = None,
-                 list_versions: dict[str, dict[str, object]] | None = None) -> None:
+                 list_versions: dict[str, dict[str, Any]] | None = None) -> None:
         self.scorer = scorer or default_scorer()
         self.list_versions = dict(list_versions or {})
         self.entities: list[ListedSubject] = []

@@ -1,5 +1,171 @@
-"""API routes for the screening domain (filled in by that domain's work)."""
+"""API routes for screening: single and batch screening, counterparties, decisions, re-screen runs."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dualcheck import ledger
+from dualcheck.api.deps import actor, db_session, get_db, write_session
+from dualcheck.errors import BadInput
+from dualcheck.screening import counterparties as cps
+from dualcheck.screening.decisions import decision_document, record_decision
+from dualcheck.screening.models import ScreeningRun
+from dualcheck.screening.runs import delta_index, latest_change, run_document, run_hits, run_screening
+from dualcheck.screening.service import get_index, ledger_payload, screen_one
+from dualcheck.screening.subjects import query_subject
 
 router = APIRouter(tags=["screening"])
+MAX_BATCH = 1000
+
+
+class ScreenQuery(BaseModel):
+    name: str = Field(max_length=10_000)
+    schema_: str | None = Field(default=None, alias="schema")
+    birth_date: str | None = None
+    country: str | None = None
+    identifiers: list[str] = Field(default_factory=list, max_length=50)
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    limit: int = Field(default=25, ge=1, le=500)
+
+    def raw(self) -> dict[str, Any]:
+        return {"name": self.name, "schema": self.schema_, "birth_date": self.birth_date, "country": self.country}
+
+
+class BatchQuery(BaseModel):
+    queries: list[ScreenQuery] = Field(min_length=1, max_length=MAX_BATCH)
+    threshold: float | None = Field(default=None, ge=0, le=1)
+
+
+def _screen(request: Request, q: ScreenQuery, threshold: float | None, where: str = "") -> dict[str, Any]:
+    try:
+        subject = query_subject(q.name, schema=q.schema_, birth_date=q.birth_date, country=q.country,
+                                identifiers=q.identifiers)
+    except BadInput as exc:
+        raise BadInput(exc.message, location=where or None) from None
+    return screen_one(get_index(get_db(request)), subject, q.raw(), q.threshold if q.threshold is not None
+                      else threshold, limit=q.limit)
+
+
+@router.post("/screen", summary="Screen one party against every loaded list")
+def screen(body: ScreenQuery, request: Request, session: Session = Depends(write_session),
+           who: str = Depends(actor)) -> dict[str, Any]:
+    doc = _screen(request, body, None)
+    ledger.append(session, "screening.screen", ledger_payload(doc), actor=who, subject=f"screen:{body.name[:150]}")
+    return doc
+
+
+@router.post("/screen/batch", summary=f"Screen up to {MAX_BATCH} parties")
+def screen_batch(body: BatchQuery, request: Request, session: Session = Depends(write_session),
+                 who: str = Depends(actor)) -> dict[str, Any]:
+    results = [_screen(request, q, body.threshold, f"queries[{i}]") for i, q in enumerate(body.queries)]
+    ledger.append(session, "screening.screen.batch", {"queries": len(results), "results": [
+        ledger_payload(r) for r in results]}, actor=who, subject=f"screen-batch:{len(results)}")
+    return {"results": results}
+
+
+class CounterpartyBody(BaseModel):
+    ref: str = Field(min_length=1, max_length=200)
+    name: str = Field(max_length=10_000)
+    schema_: str | None = Field(default=None, alias="schema")
+    country: str | None = None
+    birth_date: str | None = None
+    aliases: list[str] = Field(default_factory=list, max_length=100)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+def _body(body: CounterpartyBody) -> dict[str, Any]:
+    return body.model_dump(by_alias=True)
+
+
+@router.get("/counterparties")
+def list_counterparties(offset: int = 0, limit: int = 100, session: Session = Depends(db_session)) -> dict[str, Any]:
+    total, rows = cps.list_counterparties(session, offset=max(0, offset), limit=max(1, min(limit, 1000)))
+    return {"total": total, "counterparties": [cps.counterparty_document(c) for c in rows]}
+
+
+@router.post("/counterparties", status_code=201)
+def create_counterparty(body: CounterpartyBody, session: Session = Depends(write_session),
+                        who: str = Depends(actor)) -> dict[str, Any]:
+    return cps.counterparty_document(cps.upsert_counterparty(session, _body(body), actor=who))
+
+
+@router.get("/counterparties/{ref}")
+def get_counterparty(ref: str, session: Session = Depends(db_session)) -> dict[str, Any]:
+    return cps.counterparty_document(cps.get_counterparty(session, ref))
+
+
+@router.put("/counterparties/{ref}")
+def put_counterparty(ref: str, body: CounterpartyBody, session: Session = Depends(write_session),
+                     who: str = Depends(actor)) -> dict[str, Any]:
+    if body.ref != ref:
+        raise BadInput(f"ref in the body ({body.ref!r}) differs from the path ({ref!r})", location="ref")
+    return cps.counterparty_document(cps.upsert_counterparty(session, _body(body), actor=who))
+
+
+@router.delete("/counterparties/{ref}", status_code=204)
+def delete_counterparty(ref: str, session: Session = Depends(write_session), who: str = Depends(actor)) -> Response:
+    cps.delete_counterparty(session, ref, actor=who)
+    return Response(status_code=204)
+
+
+class DecisionBody(BaseModel):
+    party_name: str = Field(max_length=10_000)
+    country: str | None = None
+    list: str
+    entity_id: str
+    status: Literal["cleared", "confirmed"]
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+@router.post("/decisions", status_code=201)
+def add_decision(body: DecisionBody, session: Session = Depends(write_session),
+                 who: str = Depends(actor)) -> dict[str, Any]:
+    return decision_document(record_decision(session, party_name=body.party_name, country=body.country,
+                                             list_name=body.list, entity_id=body.entity_id, status=body.status,
+                                             reason=body.reason, actor=who))
+
+
+@router.get("/decisions")
+def list_decisions(session: Session = Depends(db_session)) -> dict[str, Any]:
+    from dualcheck.screening.models import Decision
+
+    rows = session.execute(select(Decision).where(Decision.superseded_at.is_(None)).order_by(Decision.id)).scalars()
+    return {"decisions": [decision_document(d) for d in rows]}
+
+
+class RescreenBody(BaseModel):
+    kind: Literal["full", "delta"] = "delta"
+    list: str | None = None
+    from_version: int | None = None
+    to_version: int | None = None
+    threshold: float | None = Field(default=None, ge=0, le=1)
+
+
+@router.post("/rescreen", status_code=201, summary="Re-screen the stored counterparties (delta or full)")
+def rescreen(body: RescreenBody, request: Request, who: str = Depends(actor)) -> dict[str, Any]:
+    db = get_db(request)
+    index = get_index(db, max_age=0)
+    details: dict[str, Any] = {}
+    if body.kind == "delta":
+        if not body.list:
+            raise BadInput("a delta re-screen needs the list", location="list")
+        old, new = (body.from_version, body.to_version) if body.from_version and body.to_version \
+            else latest_change(db, body.list)
+        index, details = delta_index(db, index, body.list, old, new)
+    return run_screening(db, index, kind=body.kind, actor=who, threshold=body.threshold, workers=1, details=details)
+
+
+@router.get("/rescreen/runs")
+def list_runs(session: Session = Depends(db_session)) -> dict[str, Any]:
+    rows = session.execute(select(ScreeningRun).order_by(ScreeningRun.id.desc()).limit(200)).scalars()
+    return {"runs": [run_document(r) for r in rows]}
+
+
+@router.get("/rescreen/runs/{run_id}/hits")
+def get_run_hits(run_id: int, new: bool = False, session: Session = Depends(db_session)) -> dict[str, Any]:
+    return {"run": run_id, "hits": run_hits(session, run_id, only_new=new)}
