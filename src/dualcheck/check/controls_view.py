@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ class CatalogLookup:
     catalog: Any
     version: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    _us: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         version = self.catalog.version
@@ -45,20 +48,26 @@ class CatalogLookup:
         return [c.as_dict() for c in classify(self.catalog, text, top)]
 
     def us_view(self, codes: list[str], destination: str) -> dict[str, Any]:
+        return {"items": [self._us_item(code, destination) for code in codes]}
+
+    def _us_item(self, code: str, destination: str) -> dict[str, Any]:
+        """The US view of one code for one destination (memoised: the catalog is immutable)."""
+        key = (code, destination)
+        if key not in self._us:
+            self._us[key] = self._us_answer(code, destination)
+        return self._us[key]
+
+    def _us_answer(self, code: str, destination: str) -> dict[str, Any]:
         from dualcheck.controls.catalog import us_licence_required
 
-        views: list[dict[str, Any]] = []
-        for code in codes:
-            eccn = codes_mod.entry_of(code)
-            entry = self.catalog.lookup_eccn(eccn)
-            if entry is None:
-                views.append({"eu_code": code, "eccn": None,
-                              "detail": f"no ECCN {eccn} in the loaded US Commerce Control List"})
-                continue
-            required, reasons = us_licence_required(self.catalog, eccn, destination)
-            views.append({"eu_code": code, "eccn": eccn, "reasons_for_control": entry.reasons,
-                          "licence_required": required, "detail": [r for r in reasons if r]})
-        return {"items": views}
+        eccn = codes_mod.entry_of(code)
+        entry = self.catalog.lookup_eccn(eccn)
+        if entry is None:
+            return {"eu_code": code, "eccn": None,
+                    "detail": f"no ECCN {eccn} in the loaded US Commerce Control List"}
+        required, reasons = us_licence_required(self.catalog, eccn, destination)
+        return {"eu_code": code, "eccn": eccn, "reasons_for_control": entry.reasons,
+                "licence_required": required, "detail": [r for r in reasons if r]}
 
 
 @dataclass
@@ -96,7 +105,33 @@ def file_lookup(data_dir: Path) -> FileLookup:
     return cached
 
 
+# Which control-list version is in force is looked up again after this many seconds: a check
+# names the version it used, so a cached lookup never hides which list answered.
+VERSION_CHECK_SECONDS = 30.0
+_lookup_lock = threading.Lock()
+_lookups: dict[tuple[str, dt.date], tuple[float, CatalogLookup | FileLookup]] = {}
+
+
 def control_lookup(session: Session, data_dir: Path, as_of: dt.date) -> CatalogLookup | FileLookup:
+    """The lookup for the control lists in force on `as_of`, cached briefly per database."""
+    key = (str(session.get_bind().engine.url), as_of)
+    now = time.monotonic()
+    with _lookup_lock:
+        cached = _lookups.get(key)
+    if cached is not None and now - cached[0] < VERSION_CHECK_SECONDS:
+        return cached[1]
+    lookup = _control_lookup(session, data_dir, as_of)
+    with _lookup_lock:
+        _lookups[key] = (now, lookup)
+    return lookup
+
+
+def forget_lookups() -> None:
+    with _lookup_lock:
+        _lookups.clear()
+
+
+def _control_lookup(session: Session, data_dir: Path, as_of: dt.date) -> CatalogLookup | FileLookup:
     try:
         from dualcheck.controls.catalog import load_catalog
     except ImportError:

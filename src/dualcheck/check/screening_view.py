@@ -8,8 +8,10 @@ for review. With no list loaded, the parties cannot be cleared: never a silent p
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dualcheck.db.engine import Database
@@ -18,6 +20,32 @@ from dualcheck.rules.lookups import PartyHit, PartyScreening, ScreeningFacts
 
 # Policy of the check, recorded with every answer: open hits at or above this score are strong.
 STRONG_SCORE = 0.90
+
+# Screening results per party, reused while the index (list versions) and the officers'
+# decisions are unchanged: the same customers recur in almost every transaction.
+_CACHE_LIMIT = 50_000
+_cache_lock = threading.Lock()
+_party_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+
+
+def _screen(index: Any, session: Session, parties: list[tuple[str, str | None]]) -> list[list[dict[str, Any]]]:
+    """Hit documents for each (name, country), from the cache or screen_parties."""
+    from dualcheck.screening.models import Decision
+    from dualcheck.screening.parties import screen_parties
+
+    watermark = session.scalar(select(func.max(Decision.id)))
+    stamp = (id(index), tuple(sorted((k, str(v.get("version"))) for k, v in index.list_versions.items())), watermark)
+    with _cache_lock:
+        known = {p: _party_cache.get((stamp, p)) for p in parties}
+    todo = sorted({p for p, hits in known.items() if hits is None}, key=lambda p: (p[0], p[1] or ""))
+    if todo:
+        results = screen_parties(index, [{"name": n, "country": c} for n, c in todo], None, session=session)
+        with _cache_lock:
+            if len(_party_cache) > _CACHE_LIMIT:
+                _party_cache.clear()
+            for party, result in zip(todo, results, strict=True):
+                known[party] = _party_cache[(stamp, party)] = result.hits
+    return [known[p] or [] for p in parties]
 
 
 def to_party_hit(doc: dict[str, Any]) -> PartyHit:
@@ -44,23 +72,21 @@ def screen_transaction(db: Database, session: Session, tx: Transaction) -> tuple
     if not tx.parties:
         return _unavailable("no parties given")
     try:
-        from dualcheck.screening.parties import screen_parties
         from dualcheck.screening.service import get_index
     except ImportError:
         return _unavailable("the party screening service is not available in this installation")
     index = get_index(db)
     if not index.list_versions:
         return _unavailable("no restricted-party list is loaded (run `dualcheck setup` or `dualcheck lists load`)")
-    parties = [{"name": p.name, "country": p.country} for p in tx.parties]
-    results = screen_parties(index, parties, None, session=session)
+    results = _screen(index, session, [(p.name, p.country) for p in tx.parties])
     screened: list[PartyScreening] = []
     block: list[dict[str, Any]] = []
-    for position, (party, result) in enumerate(zip(tx.parties, results, strict=True)):
-        hits = tuple(to_party_hit(doc) for doc in result.hits)
+    for position, (party, docs) in enumerate(zip(tx.parties, results, strict=True)):
+        hits = tuple(to_party_hit(doc) for doc in docs)
         screened.append(PartyScreening(position, party.name, party.role, hits))
-        block.append({"role": party.role, "name": party.name, "country": party.country, "status": result.status,
-                      "hits": [dict(doc, strong=hit.strong, outcome_decision=hit.decision)
-                               for doc, hit in zip(result.hits, hits, strict=True)]})
+        block.append({"role": party.role, "name": party.name, "country": party.country,
+                      "hits": [dict(doc, strong=hit.strong, decision=hit.decision)
+                               for doc, hit in zip(docs, hits, strict=True)]})
     threshold = index.scorer.config.threshold
     facts = ScreeningFacts(performed=True, parties=tuple(screened), list_versions=dict(index.list_versions),
                            threshold=threshold, strong_threshold=STRONG_SCORE)

@@ -72,6 +72,9 @@ def bench_check(
     n: int = typer.Option(2000, "--n", help="Number of checks to run."),
     items: int = typer.Option(10, "--items", help="Items per generated transaction."),
     store: bool = typer.Option(True, "--store/--no-store", help="Store each check and record it in the ledger."),
+    workers: int = typer.Option(2, "--workers", min=1, max=64, help="Processes running checks (one per core)."),
+    pool: int = typer.Option(200, "--pool", min=1, help="Distinct generated transactions (parties recur "
+                                                        "across the pool; set it to N for all-new parties)."),
     json_out: Path = typer.Option(None, "--json", help="Write the figures to this JSON file."),
 ) -> None:
     """Checks per second for 10-item transactions, screening and storage included."""
@@ -79,7 +82,8 @@ def bench_check(
 
     docs = [read_document(p) for p in transactions or []]
     figures = run_bench(database(), _ruleset(None), settings().effective_data_dir, docs=docs, n=n,
-                        items=items, store=store, actor=settings().actor)
+                        items=items, store=store, actor=settings().actor, workers=workers,
+                         pool_size=pool)
     text = json.dumps(figures, indent=2)
     typer.echo(text)
     if json_out:

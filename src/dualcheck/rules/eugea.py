@@ -29,7 +29,15 @@ class EugeaCheck:
 
 
 def out_of_scope(gea: Eugea, code: str, rules: RuleSet) -> str | None:
-    """Why `code` is outside the authorisation's Part 1, or None when it is inside."""
+    """Why `code` is outside the authorisation's Part 1, or None when it is inside (memoised)."""
+    key = ("scope", gea.id, code)
+    if key not in rules.memo:
+        rules.memo[key] = _out_of_scope(gea, code, rules)
+    why: str | None = rules.memo[key]
+    return why
+
+
+def _out_of_scope(gea: Eugea, code: str, rules: RuleSet) -> str | None:
     scope = gea.items
     group = codes_mod.product_group(code)
     if scope.only_product_groups and group not in scope.only_product_groups:

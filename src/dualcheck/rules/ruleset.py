@@ -138,18 +138,25 @@ class RuleSet:
     measures: tuple[Measure, ...]
     national_measures: tuple[NationalMeasure, ...]
     sources: dict[str, str] = field(default_factory=dict)
+    # Answers that depend only on the rule set and a code, computed once (the rule set is immutable).
+    memo: dict[tuple[str, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def cite(self, key: str) -> str:
         return self.provisions[key].citation
 
     def annex_iv_entry(self, code: str) -> AnnexIVEntry | None:
-        for entry in self.annex_iv:
-            if entry.overlaps(code):
-                return entry
-        return None
+        key = ("annex_iv", code)
+        if key not in self.memo:
+            self.memo[key] = next((e for e in self.annex_iv if e.overlaps(code)), None)
+        entry: AnnexIVEntry | None = self.memo[key]
+        return entry
 
     def national_codes(self) -> frozenset[str]:
-        return frozenset(c for m in self.national_measures for c in m.codes)
+        key = ("national_codes",)
+        if key not in self.memo:
+            self.memo[key] = frozenset(c for m in self.national_measures for c in m.codes)
+        codes: frozenset[str] = self.memo[key]
+        return codes
 
 
 def _date(value: Any) -> dt.date | None:
