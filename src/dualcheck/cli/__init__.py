@@ -60,6 +60,9 @@ bench.app.command("check")(check_cli.bench_check)
 app.add_typer(controls_cli.app, name="controls")
 app.command("classify")(controls_cli.classify)
 app.command("screen")(screen_cli.screen)
+app.add_typer(screen_cli.counterparties_app, name="counterparties")
+app.add_typer(screen_cli.decisions_app, name="decisions")
+app.add_typer(screen_cli.rescreen_app, name="rescreen")
 
 
 def main(argv: list[str] | None = None) -> None:
