@@ -208,3 +208,15 @@ def test_api_post_and_get(sqlite_db: Database, settings_for: Any) -> None:
     assert client.get("/api/v1/checks/nope").status_code == 404
     with sqlite_db.session() as session:
         assert session.scalar(select(func.count()).select_from(StoredCheck)) == 1
+
+
+def test_bench_check_reports_figures(sqlite_db: Database, rules: RuleSet, data_dir: Path) -> None:
+    from dualcheck.check.bench import run_bench
+
+    figures = run_bench(sqlite_db, rules, data_dir, docs=[], n=6, items=10, store=True, actor="bench",
+                        workers=2, pool_size=3)
+    assert figures["n"] == 6 and figures["items_per_transaction"] == 10 and figures["distinct_transactions"] == 3
+    assert figures["checks_per_second"] > 0 and sum(figures["outcomes"].values()) == 6
+    assert figures["screening"] is False  # no list loaded in this database
+    with sqlite_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(StoredCheck)) == 6
