@@ -153,3 +153,34 @@ def test_cli_verify_names_the_checkpoint_that_fails(sqlite_db: Database, ledger_
     code, out, err = run_cli(capsys, "ledger", "verify")
     assert code == 1 and err.strip().splitlines() == [
         "ledger broken at record 4: checkpoint 4 signature does not verify (checkpoint altered or forged)"]
+
+
+def test_inserted_records_are_named(any_db: Database, ledger_env: pytest.MonkeyPatch) -> None:
+    """A forged record appended behind the application's back, and one slipped into the middle."""
+    fill(any_db, 5)
+    with any_db.write_session() as s:
+        create_checkpoint(s)
+        last = s.get(LedgerRecord, 5)
+        assert last is not None
+        forged = LedgerRecord(seq=6, record_id="forged", kind="check", actor="mallory", created_at=last.created_at,
+                              subject="tx-9", payload='{"outcome":"NO_LICENCE_REQUIRED"}', prev_hash=last.hash)
+        forged.hash = record_hash(seq=6, record_id="forged", kind="check", actor="mallory",
+                                  created_at=last.created_at, subject="tx-9", payload=forged.payload,
+                                  prev_hash=last.hash)
+        s.add(forged)  # the head is left alone, as a direct INSERT would leave it
+    with any_db.session() as s:
+        result = verify(s)
+    assert not result.ok and result.first_bad_seq == 6 and "inserted" in (result.reason or "")
+    # slip a record in at position 3: renumber, rewrite every hash and the head consistently
+    with any_db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_records WHERE seq = 6"))
+        for seq in (5, 4, 3):
+            conn.execute(text("UPDATE ledger_records SET seq = :new WHERE seq = :old"), {"new": seq + 1, "old": seq})
+        conn.execute(text("INSERT INTO ledger_records (seq, record_id, kind, actor, created_at, subject, payload, "
+                          "prev_hash, hash) SELECT 3, 'slipped', kind, actor, created_at, subject, payload, "
+                          "prev_hash, 'x' FROM ledger_records WHERE seq = 2"))
+        conn.execute(text("UPDATE ledger_head SET seq = 6"))
+    _rewrite_chain_consistently(any_db, {})
+    with any_db.session() as s:
+        result = verify(s)
+    assert not result.ok and result.first_bad_seq == 5 and "checkpoint 5" in (result.reason or "")

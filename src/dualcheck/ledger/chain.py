@@ -159,7 +159,14 @@ def verify(session: Session, *, trusted_keys: Mapping[str, str] | None = None) -
     head = session.get(LedgerHead, 1)
     if head is None:
         return Verification(False, count, None, "chain head is missing")
-    if head.seq != count or head.hash != prev_hash:
-        return Verification(False, count, count + 1 if head.seq > count else head.seq,
-                            f"chain head says {head.seq} records, found {count} (records removed at the end)")
+    if head.seq > count:
+        return Verification(False, count, count + 1,
+                            f"chain head says {head.seq} records, found {count} (records removed at the end)",
+                            checked)
+    if head.seq < count:
+        return Verification(False, count, head.seq + 1,
+                            f"chain head says {head.seq} records, found {count} (records inserted at the end)",
+                            checked)
+    if head.hash != prev_hash:
+        return Verification(False, count, count, "chain head hash differs from the last record", checked)
     return Verification(True, count, checkpoints=checked)
