@@ -172,3 +172,21 @@ def show(entity_id: str = typer.Argument(..., help="Entity id, e.g. us-ofac-sdn-
         found = get_entity(session, entity_id, version)
     doc = {"entity": asdict(found.entity), "source_record": found.source_record, "version": found.version}
     emit(doc, fmt, lambda d: console.print_json(data=d))
+
+
+def bench_load(path: Path | None = typer.Argument(None, help="Lists folder (default: <data dir>/lists)."),
+               database_url: str | None = typer.Option(None, "--database-url",
+                                                       help="Load into this (empty) database instead of a "
+                                                            "temporary SQLite file."),
+               json_out: Path | None = typer.Option(None, "--json", help="Also write the figures here.")) -> None:
+    """Time loading every list from scratch, and a new SDN snapshot with its diff."""
+    import json
+
+    from dualcheck.lists.bench import bench_load as run_bench
+
+    folder = path or settings().effective_data_dir / "lists"
+    with progress("bench load") as advance:
+        doc = run_bench(folder, database_url=database_url, advance=advance)
+    if json_out is not None:
+        json_out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    console.print_json(data=doc)

@@ -18,13 +18,14 @@ import multiprocessing
 import os
 import re
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
@@ -32,7 +33,7 @@ from dualcheck.db.base import utcnow
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
 from dualcheck.lists import sources
-from dualcheck.lists.models import ListEntityRow, ListVersion
+from dualcheck.lists.models import ListVersion
 from dualcheck.lists.sources.base import FORMATS, Format, ParsedList, Record, Source, detect
 from dualcheck.lists.sources.helpers import country_code
 
@@ -42,7 +43,6 @@ _MONTH = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
 COMPANION_KIND = {"ofac-csv-address": "address", "ofac-csv-alias": "alias", "ofac-csv-comment": "comment"}
 INSERT_CHUNK = 2000
 PARSE_WORKERS = min(2, os.cpu_count() or 1)
-ENTITY_TABLE = cast(Table, ListEntityRow.__table__)  # Core insert: no ORM work per row
 
 
 @dataclass
@@ -174,7 +174,7 @@ def date_from_name(*names: str) -> tuple[dt.date, str] | None:
     return None
 
 
-def publication_date(parsed: ParsedList, unit: Unit, option: dt.date | None,
+def publication_date(parsed: ParsedList | Prepared, unit: Unit, option: dt.date | None,
                      retrieved: dt.datetime) -> tuple[dt.date, str]:
     if parsed.published is not None:
         return parsed.published, "content"
@@ -186,18 +186,35 @@ def publication_date(parsed: ParsedList, unit: Unit, option: dt.date | None,
     return retrieved.date(), "retrieved"
 
 
-def _content_hash(source: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(source, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode("utf-8")).hexdigest()
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _entity_rows(version_id: int, records: list[Record]) -> list[dict[str, Any]]:
-    return [{
-        "version_id": version_id, "entity_id": r.entity_id, "schema": r.schema, "caption": r.caption,
-        "entity": r.entity(), "programmes": r.programmes, "weak_aliases": r.properties.get("weakAlias", []),
-        "listed_on": r.listed_on, "origin": r.origin, "source_record": r.source,
-        "content_hash": _content_hash(r.source),
-    } for r in records]
+def encode_rows(records: list[Record]) -> list[dict[str, Any]]:
+    """Entity rows with the JSON columns already serialised and the content hash computed. This
+    runs in the parsing workers, so the single writing process only hands rows to the driver."""
+    rows = []
+    for r in records:
+        source = json.dumps(r.source, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        rows.append({
+            "entity_id": r.entity_id, "schema": r.schema, "caption": r.caption, "entity": _json(r.entity()),
+            "programmes": _json(r.programmes), "weak_aliases": _json(r.properties.get("weakAlias", [])),
+            "listed_on": r.listed_on, "origin": r.origin, "source_record": source,
+            "content_hash": hashlib.sha256(source.encode("utf-8")).hexdigest(),
+        })
+    return rows
+
+
+JSON_COLUMNS = ("entity", "programmes", "weak_aliases", "source_record")
+ROW_COLUMNS = ("version_id", "entity_id", "schema", "caption", "entity", "programmes", "weak_aliases", "listed_on",
+               "origin", "source_record", "content_hash")
+
+
+def _insert_sql(dialect: str) -> Any:
+    """INSERT taking the JSON columns as serialised text (cast to JSONB on PostgreSQL)."""
+    values = [f"CAST(:{c} AS JSONB)" if dialect == "postgresql" and c in JSON_COLUMNS else f":{c}"
+              for c in ROW_COLUMNS]
+    return text(f"INSERT INTO list_entities ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join(values)})")
 
 
 def _refresh_current(session: Session, list_name: str) -> None:
@@ -207,14 +224,24 @@ def _refresh_current(session: Session, list_name: str) -> None:
                     .values(is_current=ListVersion.id == top))
 
 
-def _parse(unit: Unit) -> ParsedList:
+@dataclass
+class Prepared:
+    """A parsed source ready for the database: its list, date and encoded entity rows."""
+
+    list_name: str
+    format: str
+    published: dt.date | None
+    rows: list[dict[str, Any]]
+
+
+def _parse(unit: Unit) -> Prepared:
     result = unit.fmt.parse(unit.source)
     if not result.records:
         raise unit.source.bad("no entities found (empty or truncated file?)")
-    return result
+    return Prepared(result.list_name, result.format, result.published, encode_rows(result.records))
 
 
-def iter_parsed(units: list[Unit], workers: int = PARSE_WORKERS) -> Iterator[tuple[Unit, ParsedList]]:
+def iter_parsed(units: list[Unit], workers: int = PARSE_WORKERS) -> Iterator[tuple[Unit, Prepared]]:
     """Parse the units, on `workers` processes when there are several (parsing is CPU-bound Python;
     the caller writes each result to the database while the next ones are parsed). Results come
     back in the units' order."""
@@ -223,13 +250,24 @@ def iter_parsed(units: list[Unit], workers: int = PARSE_WORKERS) -> Iterator[tup
             yield unit, _parse(unit)
         return
     country_code("Iraq")  # build the country table once, before the workers fork
+    window = workers + 1  # parsed results waiting to be written stay few: memory stays flat
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_parse, unit) for unit in units]
+        pending: deque[tuple[Unit, Future[Prepared]]] = deque()
+        queue = iter(units)
         try:
-            for unit, future in zip(units, futures, strict=True):
-                yield unit, future.result()
+            for unit in queue:
+                pending.append((unit, pool.submit(_parse, unit)))
+                if len(pending) >= window:
+                    break
+            while pending:
+                unit, future = pending.popleft()
+                result = future.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(_parse, nxt)))
+                yield unit, result
         finally:
-            for future in futures:
+            for _unit, future in pending:
                 future.cancel()
 
 
@@ -261,27 +299,29 @@ def load_units(db: Database, units: list[Unit], *, actor: str, published: dt.dat
         fresh.append(unit)
     retrieved = utcnow()
     with db.write_session() as session:
+        insert_rows = _insert_sql(db.kind)
         touched: set[str] = set()
         for unit, result in iter_parsed(fresh, workers):
             if advance:
                 advance(1)
             pub, pub_from = publication_date(result, unit, published, retrieved)
             version = ListVersion(list_name=result.list_name, published=pub, published_from=pub_from,
-                                  retrieved_at=retrieved, sha256=unit.sha256, entity_count=len(result.records),
+                                  retrieved_at=retrieved, sha256=unit.sha256, entity_count=len(result.rows),
                                   source_files=unit.files, source_format=result.format, is_current=False,
                                   loaded_by=actor)
             session.add(version)
             session.flush()
-            rows = _entity_rows(version.id, result.records)
-            for start in range(0, len(rows), INSERT_CHUNK):
-                session.execute(insert(ENTITY_TABLE), rows[start:start + INSERT_CHUNK])
+            for row in result.rows:
+                row["version_id"] = version.id
+            for start in range(0, len(result.rows), INSERT_CHUNK):
+                session.execute(insert_rows, result.rows[start:start + INSERT_CHUNK])
             touched.add(result.list_name)
             ledger.append(session, "lists.load", {
                 "list": result.list_name, "version": version.id, "published": pub.isoformat(),
-                "published_from": pub_from, "sha256": unit.sha256, "entities": len(result.records),
+                "published_from": pub_from, "sha256": unit.sha256, "entities": len(result.rows),
                 "format": result.format, "files": unit.files,
             }, actor=actor, subject=f"list:{result.list_name}")
-            results.append(LoadResult(result.list_name, version.id, pub.isoformat(), len(result.records),
+            results.append(LoadResult(result.list_name, version.id, pub.isoformat(), len(result.rows),
                                       unit.sha256, unit.files, "loaded"))
             if advance:
                 advance(1)
