@@ -9,7 +9,7 @@ import pytest
 from dualcheck.db.engine import Database
 from dualcheck.licences.errors import Refused
 from dualcheck.licences.general import record_general_use
-from dualcheck.licences.reports import expiry_warnings, general_authorisation_report, usage_report
+from dualcheck.licences.reports import expiry_warnings, general_authorisation_report, licence_document, usage_report
 from licences_support import AS_OF, one_item, store_fixtures, use
 
 
@@ -40,6 +40,9 @@ def test_usage_general_use_and_warnings(sqlite_db: Database) -> None:
         assert [(a["authorisation"], a["exports"], a["destinations"]) for a in general["authorisations"]] == \
             [("EU001", 1, ["US"])]
         assert general["authorisations"][0]["uses"][0]["control_codes"] == ["5A002.a"]
+        registration = licence_document(s, "TEST-REG-EU001")
+        assert [u["transaction_id"] for u in registration["uses"]] == ["TX-US"]
+        assert licence_document(s, "TEST-IND-0001")["lines"][1]["quantity"]["used"] == "46"
         warnings = expiry_warnings(s, today=dt.date(2026, 6, 1), within_days=60, usage_share=0.9)
     kinds = {(w["licence"], w["kind"]) for w in warnings}
     assert ("TEST-GLOB-0002", "expiring") in kinds  # valid until 2026-06-30

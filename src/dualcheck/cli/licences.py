@@ -108,14 +108,11 @@ def list_cmd(fmt: OutputFormat = FormatOption) -> None:
 
 @licences_app.command("show")
 def show_cmd(reference: str = typer.Argument(..., help="Licence reference.")) -> None:
-    """Show one licence with its lines and balances (JSON)."""
-    from dualcheck.licences.reports import usage_report
+    """Show one licence with its lines and balances, or a registration with its uses (JSON)."""
+    from dualcheck.licences.reports import licence_document
 
     with database().session() as session:
-        from dualcheck.licences.master import get_licence
-
-        get_licence(session, reference)
-        _print_json(usage_report(session, reference=reference)["licences"][0])
+        _print_json(licence_document(session, reference))
 
 
 @licences_app.command("find")

@@ -63,6 +63,25 @@ def usage_report(session: Session, *, reference: str | None = None, since: dt.da
             "licences": out}
 
 
+def licence_document(session: Session, reference: str) -> dict[str, Any]:
+    """One licence with its lines and balances, or one registration with its recorded uses."""
+    from dualcheck.licences.master import get_licence
+
+    licence = get_licence(session, reference)
+    if licence.kind != "eu_general":
+        doc: dict[str, Any] = usage_report(session, reference=reference)["licences"][0]
+        return doc
+    uses = session.execute(select(LicenceMovement).where(LicenceMovement.licence_id == licence.id)
+                           .order_by(LicenceMovement.id)).scalars()
+    return {"licence": licence.reference, "kind": licence.kind, "authorisation": licence.authorisation,
+            "authority": licence.authority, "status": licence.status,
+            "registered_on": licence.registered_on.isoformat() if licence.registered_on else None,
+            "valid_from": licence.valid_from.isoformat(),
+            "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,
+            "uses": [{"date": m.created_at.date().isoformat(), "transaction_id": m.transaction_id, **m.detail}
+                     for m in uses]}
+
+
 def general_authorisation_report(session: Session, *, authorisation: str | None = None,
                                  since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
     """Every export made under each Union general authorisation in the period, item by item."""

@@ -63,15 +63,10 @@ def list_licences(session: Session = Depends(db_session)) -> dict[str, Any]:
 
 @router.get("/licences/{reference}")
 def read_licence(reference: str, session: Session = Depends(db_session)) -> dict[str, Any]:
-    from dualcheck.licences.master import get_licence
-    from dualcheck.licences.reports import usage_report
+    """One licence with its lines and balances, or one registration with its uses."""
+    from dualcheck.licences.reports import licence_document
 
-    licence = get_licence(session, reference)
-    if licence.kind == "eu_general":
-        return {"reference": licence.reference, "kind": licence.kind, "authorisation": licence.authorisation,
-                "registered_on": licence.registered_on, "status": licence.status}
-    doc: dict[str, Any] = usage_report(session, reference=reference)["licences"][0]
-    return doc
+    return licence_document(session, reference)
 
 
 class StatusChange(BaseModel):
