@@ -77,17 +77,22 @@ class Verification:
         return f"ledger broken at record {self.first_bad_seq}: {self.reason}"
 
 
-def iter_records(session: Session, batch: int = 5000) -> Iterator[LedgerRecord]:
+_RECORD_COLUMNS = (LedgerRecord.seq, LedgerRecord.record_id, LedgerRecord.kind, LedgerRecord.actor,
+                   LedgerRecord.created_at, LedgerRecord.subject, LedgerRecord.payload, LedgerRecord.prev_hash,
+                   LedgerRecord.hash)
+
+
+def iter_records(session: Session, batch: int = 5000) -> Iterator[Any]:
+    """Records in sequence order as plain rows (attribute access like the ORM object, several times faster)."""
     last = 0
     while True:
         rows = session.execute(
-            select(LedgerRecord).where(LedgerRecord.seq > last).order_by(LedgerRecord.seq).limit(batch)
-        ).scalars().all()
+            select(*_RECORD_COLUMNS).where(LedgerRecord.seq > last).order_by(LedgerRecord.seq).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
         last = rows[-1].seq
-        session.expunge_all()
 
 
 def local_trusted_keys() -> dict[str, str]:
@@ -101,7 +106,7 @@ def local_trusted_keys() -> dict[str, str]:
     return {key.key_id: key.public_pem}
 
 
-def _checkpoint_problem(cp: LedgerCheckpoint, rec: LedgerRecord, frontier: Frontier,
+def _checkpoint_problem(cp: LedgerCheckpoint, rec: Any, frontier: Frontier,
                         trusted: Mapping[str, str]) -> str | None:
     from dualcheck.ledger.offline import load_public_key, signature_valid
 
