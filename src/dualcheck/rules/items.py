@@ -44,6 +44,13 @@ def _measure_reason(measure: Measure, tx: Transaction, item_label: str, index: i
 
 
 def _licence_types(rules: RuleSet, codes: list[str]) -> list[str]:
+    key = ("licence_types", *codes)
+    if key not in rules.memo:
+        rules.memo[key] = _licence_types_for(rules, codes)
+    return list(rules.memo[key])
+
+
+def _licence_types_for(rules: RuleSet, codes: list[str]) -> list[str]:
     section_i = any(codes_mod.overlaps_any(c, rules.section_i) or rules.annex_iv_entry(c) for c in codes)
     cite = rules.cite("licence_types")
     types = [f"individual export authorisation ({cite}(a))", f"global export authorisation ({cite}(b))",
@@ -137,7 +144,10 @@ def judge_item(tx: Transaction, index: int, movement: str, rules: RuleSet, contr
     listed = [c for c in item.control_codes if c not in national_codes]
     if tx.destination is None:
         return result  # the destination verdict already asks for it
+    reachable = set(tx.transit_countries) | {tx.destination}
     for measure in rules.measures:
+        if reachable.isdisjoint(measure.destinations) and reachable.isdisjoint(measure.transit_countries):
+            continue
         if (measure.scope == "annex_i") == bool(listed):
             reason = _measure_reason(measure, tx, label, index, as_of)
             if reason:
