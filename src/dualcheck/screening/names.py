@@ -87,11 +87,11 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
         dist = OSA.distance(a, b, score_cutoff=allowed)
         if dist <= allowed:
             best = 1.0 - dist / max(len(a), len(b)) - (params.first_letter_penalty if a[0] != b[0] else 0.0)
-    if best < params.romanisation and shorter >= 4:
+    if best < params.romanisation and shorter >= 3:
         ra, rb = romanisation_key(a), romanisation_key(b)
         if ra == rb:
             best = params.romanisation
-        elif allowed:
+        elif allowed and shorter >= 4:
             dist = OSA.distance(ra, rb, score_cutoff=allowed)
             if dist <= allowed:
                 best = max(best, params.romanisation - dist / max(len(ra), len(rb))
