@@ -311,10 +311,17 @@ def bench_classify(cases_csv: Path = typer.Argument(..., metavar="CASES.csv"),
                    json_out: Path | None = typer.Option(None, "--json", help="Write the figures here."),
                    details: bool = typer.Option(False, "--details", help="Print every case.")) -> None:
     """Top-1/top-5 accuracy of `classify` on labelled descriptions (expected `NLR` = not listed)."""
+    from dualcheck.controls.codes import NOT_LISTED
     from dualcheck.controls.service import bench_classify as run
 
     cases = _read_cases(cases_csv)
-    doc = run(_catalog(None), cases)
+    catalog = _catalog(None)
+    for row, (_text, expected) in enumerate(cases, start=2):
+        unknown = [e for e in expected if e != NOT_LISTED and not catalog.is_valid_code(e)]
+        if unknown:
+            raise BadInput(f"unknown control code {unknown[0]!r} (use {NOT_LISTED} for not listed)",
+                           source=cases_csv.name, location=f"row {row}, field expected")
+    doc = run(catalog, cases)
     figures = {k: doc[k] for k in ("n", "top1", "top5", "seconds_per_query")}
     if json_out is not None:
         json_out.write_text(json.dumps({**figures, "control_list_version": doc["control_list_version"]}, indent=2))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
@@ -55,7 +55,9 @@ def versions(session: Session, list_name: str | None = None) -> list[dict[str, A
 
 
 def loaded_versions(session: Session) -> dict[str, Any]:
-    """For /health and data_versions: the latest version of each control list."""
+    """For /health and data_versions: the latest version of each control list ({} before migration)."""
+    if not inspect(session.connection()).has_table(ControlListVersion.__tablename__):
+        return {}
     latest: dict[str, Any] = {}
     for v in versions(session):
         current = latest.get(v["list"])
