@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -61,6 +62,11 @@ def test_licence_use_holds_evidence_and_ledger_over_http(client: TestClient) -> 
     assert pack.status_code == 200 and pack.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(pack.content)).namelist()
     assert {"manifest.json", "ledger-export.json", "verify_export.py", "holds.json"} <= set(names)
+
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    period = client.post("/api/v1/evidence", params={"from": today, "to": today})
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(period.content)).read("manifest.json"))
+    assert manifest["scope"]["transaction_id"] is None and manifest["ledger_records"] >= 9
 
     export = client.get("/api/v1/ledger/export", params={"transaction": "TX-TEST-1"}).json()
     key = client.get("/api/v1/ledger/public-key").text
