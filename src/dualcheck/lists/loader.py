@@ -186,8 +186,8 @@ def publication_date(parsed: ParsedList | Prepared, unit: Unit, option: dt.date 
     return retrieved.date(), "retrieved"
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
 def encode_rows(records: list[Record]) -> list[dict[str, Any]]:
@@ -195,10 +195,10 @@ def encode_rows(records: list[Record]) -> list[dict[str, Any]]:
     runs in the parsing workers, so the single writing process only hands rows to the driver."""
     rows = []
     for r in records:
-        source = json.dumps(r.source, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        source = _ENCODE_SORTED(r.source)
         rows.append({
-            "entity_id": r.entity_id, "schema": r.schema, "caption": r.caption, "entity": _json(r.entity()),
-            "programmes": _json(r.programmes), "weak_aliases": _json(r.properties.get("weakAlias", [])),
+            "entity_id": r.entity_id, "schema": r.schema, "caption": r.caption, "entity": _ENCODE(r.entity()),
+            "programmes": _ENCODE(r.programmes), "weak_aliases": _ENCODE(r.properties.get("weakAlias", [])),
             "listed_on": r.listed_on, "origin": r.origin, "source_record": source,
             "content_hash": hashlib.sha256(source.encode("utf-8")).hexdigest(),
         })

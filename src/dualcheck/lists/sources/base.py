@@ -42,19 +42,19 @@ class Record:
 
     def add(self, prop: str, *values: str | None) -> None:
         """Add cleaned, de-duplicated values; a property the schema lacks goes to notes."""
-        allowed = schema_properties(self.schema)
         for value in values:
-            if value is None:
+            if not value:
                 continue
-            text = " ".join(str(value).split())
+            text = " ".join(value.split()) if isinstance(value, str) else " ".join(str(value).split())
             if not text:
                 continue
-            if prop not in allowed:
-                prop_, text = "notes", f"{prop}: {text}"
-            else:
-                prop_ = prop
-            bucket = self.properties.setdefault(prop_, [])
-            if text not in bucket:
+            target = prop
+            if prop not in schema_properties(self.schema):
+                target, text = "notes", f"{prop}: {text}"
+            bucket = self.properties.get(target)
+            if bucket is None:
+                self.properties[target] = [text]
+            elif text not in bucket:
                 bucket.append(text)
 
     def add_programme(self, *values: str | None) -> None:

@@ -17,7 +17,7 @@ MONTHS = {m: i for i, m in enumerate(
 
 def clean(value: str | None) -> str | None:
     """Collapse whitespace; empty text, OFAC's ``-0-`` and R's ``NA`` become None."""
-    if value is None:
+    if not value:
         return None
     text = " ".join(value.split())
     if text in ("", "-0-", "NA"):
@@ -44,6 +44,8 @@ def iso_date(year: int, month: int | None = None, day: int | None = None) -> str
     return f"{year:04d}-{month:02d}-{day:02d}" if _valid(year, month, day) else None
 
 
+_APPROXIMATE = re.compile(r"^(?:circa|approximately|approx\.?|about|ca\.?)\s+", re.I)
+_RANGE = re.compile(r"\s+(?:to|-|–)\s+")
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
 _DMY_TEXT = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})$")
 _SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
@@ -57,8 +59,8 @@ def parse_date(text: str | None, *, day_first: bool = True) -> list[str]:
     value = clean(text)
     if not value:
         return []
-    value = re.sub(r"^(?:circa|approximately|approx\.?|about|ca\.?)\s+", "", value, flags=re.I)
-    parts = re.split(r"\s+(?:to|-|–)\s+", value)
+    value = _APPROXIMATE.sub("", value)
+    parts = _RANGE.split(value)
     if len(parts) > 1:
         return [d for part in parts for d in parse_date(part, day_first=day_first)]
     if m := _ISO.match(value):
@@ -192,7 +194,10 @@ def _split_outside_quotes(value: str) -> list[str]:
 
 def _open_quote(text: str) -> bool:
     """True when text opens a quote it does not close (apostrophes inside words do not count)."""
-    return len(re.findall(r"(?:^|(?<=[\s(]))'|'(?=$|[\s.,;)])", text)) % 2 == 1
+    return len(_QUOTE.findall(text)) % 2 == 1
+
+
+_QUOTE = re.compile(r"(?:^|(?<=[\s(]))'|'(?=$|[\s.,;)])")
 
 
 _ID_VALUE = re.compile(r"^(?P<num>.+?)(?:\s*\((?P<country>[^)]*)\))?(?:\s*(?:issued|expires|Issue Date|"

@@ -26,6 +26,7 @@ ALIAS = ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks")
 COMMENT = ("ent_num", "remarks_continued")
 SCHEMAS = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane"}
 ALIAS_PROPS = {"aka": "alias", "fka": "previousName", "nka": "alias"}
+_PROGRAMME_SEPARATOR = re.compile(r"\]\s*\[")
 
 
 def _first_row(head: bytes) -> list[str] | None:
@@ -122,7 +123,7 @@ def parse(source: Source) -> ParsedList:
             rec.add("position", clean(row["title"]))
         else:
             rec.add("name", name)
-        rec.add_programme(*re.split(r"\]\s*\[", (clean(row["program"]) or "").strip("[]")))
+        rec.add_programme(*_PROGRAMME_SEPARATOR.split((clean(row["program"]) or "").strip("[]")))
         if schema == "Vessel":
             rec.add("callSign", clean(row["call_sign"]))
             rec.add("type", clean(row["vess_type"]))
