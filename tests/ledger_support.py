@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Connection, text
 
 from dualcheck.db.engine import Database
 from dualcheck.ledger import append
@@ -47,3 +48,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str, actor: str = "tester
         code = 0
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def disable_append_only_guard(conn: Connection) -> None:
+    """What an attacker who owns the database does first: switch off the append-only triggers."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("DROP TRIGGER IF EXISTS ledger_records_no_update"))
+        conn.execute(text("DROP TRIGGER IF EXISTS ledger_records_no_early_delete"))
+    else:
+        conn.execute(text("ALTER TABLE ledger_records DISABLE TRIGGER USER"))

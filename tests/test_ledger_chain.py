@@ -8,6 +8,7 @@ from sqlalchemy import text
 from dualcheck.db.engine import Database
 from dualcheck.ledger import append, verify
 from dualcheck.ledger.canonical import canonical_json
+from ledger_support import disable_append_only_guard
 
 
 def _fill(db: Database, n: int = 5) -> None:
@@ -40,6 +41,7 @@ def test_append_and_verify(any_db: Database) -> None:
 def test_tampering_is_detected(any_db: Database, tamper: str, bad_seq: int) -> None:
     _fill(any_db)
     with any_db.engine.begin() as conn:
+        disable_append_only_guard(conn)
         conn.execute(text(tamper))
     with any_db.session() as s:
         result = verify(s)
@@ -50,6 +52,7 @@ def test_tampering_is_detected(any_db: Database, tamper: str, bad_seq: int) -> N
 def test_swapped_records_are_detected(any_db: Database) -> None:
     _fill(any_db)
     with any_db.engine.begin() as conn:
+        disable_append_only_guard(conn)
         conn.execute(text("UPDATE ledger_records SET seq = 1000 WHERE seq = 2"))
         conn.execute(text("UPDATE ledger_records SET seq = 2 WHERE seq = 3"))
         conn.execute(text("UPDATE ledger_records SET seq = 3 WHERE seq = 1000"))

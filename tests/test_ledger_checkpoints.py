@@ -19,7 +19,7 @@ from dualcheck.ledger.keys import signing_key
 from dualcheck.ledger.merkle import Frontier, MerkleTree
 from dualcheck.ledger.models import LedgerCheckpoint, LedgerHead, LedgerRecord
 from dualcheck.ledger.offline import leaf_hash, root_from_audit_path
-from ledger_support import fill, ledger_env
+from ledger_support import disable_append_only_guard, fill, ledger_env
 
 __all__ = ["ledger_env"]
 
@@ -65,6 +65,7 @@ def test_automatic_checkpoints_are_signed_and_verified(any_db: Database, ledger_
 def _rewrite_chain_consistently(db: Database, new_payload_for_seq: dict[int, str]) -> None:
     """What an attacker with database access can do: change records and recompute every hash and the head."""
     with db.write_session() as s:
+        disable_append_only_guard(s.connection())
         prev = "0" * 64
         for rec in s.execute(select(LedgerRecord).order_by(LedgerRecord.seq)).scalars():
             rec.payload = new_payload_for_seq.get(rec.seq, rec.payload)
@@ -131,6 +132,7 @@ def test_truncation_with_a_fixed_head_is_caught(any_db: Database, ledger_env: py
     with any_db.write_session() as s:
         create_checkpoint(s)
     with any_db.engine.begin() as conn:
+        disable_append_only_guard(conn)
         h4 = conn.execute(text("SELECT hash FROM ledger_records WHERE seq = 4")).scalar_one()
         conn.execute(text("DELETE FROM ledger_records WHERE seq > 4"))
         conn.execute(text("UPDATE ledger_head SET seq = 4, hash = :h"), {"h": h4})
@@ -173,6 +175,7 @@ def test_inserted_records_are_named(any_db: Database, ledger_env: pytest.MonkeyP
     assert not result.ok and result.first_bad_seq == 6 and "inserted" in (result.reason or "")
     # slip a record in at position 3: renumber, rewrite every hash and the head consistently
     with any_db.engine.begin() as conn:
+        disable_append_only_guard(conn)
         conn.execute(text("DELETE FROM ledger_records WHERE seq = 6"))
         for seq in (5, 4, 3):
             conn.execute(text("UPDATE ledger_records SET seq = :new WHERE seq = :old"), {"new": seq + 1, "old": seq})

@@ -6,12 +6,14 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from dualcheck.db.engine import Database
 from dualcheck.errors import ConfigError
+from dualcheck.ledger.models import LedgerRecord
 from dualcheck.ledger.retention import may_delete, retained_until, retention_status
 from dualcheck.ledger.settings import ledger_settings
-from ledger_support import fill, ledger_env
+from ledger_support import disable_append_only_guard, fill, ledger_env
 
 __all__ = ["ledger_env"]
 
@@ -37,11 +39,30 @@ def test_shorter_than_five_years_is_refused(ledger_env: pytest.MonkeyPatch) -> N
 def test_status_counts_records_past_retention(sqlite_db: Database, ledger_env: pytest.MonkeyPatch) -> None:
     fill(sqlite_db, 3)
     with sqlite_db.engine.begin() as conn:  # pretend record 1 was written in 2019
+        disable_append_only_guard(conn)
         conn.execute(text("UPDATE ledger_records SET created_at = '2019-06-01 10:00:00.000000' WHERE seq = 1"))
     with sqlite_db.session() as s:
         status = retention_status(s, dt.date(2025, 1, 1))
         assert status["records_past_retention"] == 1 and status["oldest_record_kept_until"] == "2024-12-31"
         assert retention_status(s, dt.date(2024, 12, 31))["records_past_retention"] == 0
+
+
+def test_database_refuses_updates_and_early_deletes(any_db: Database, ledger_env: pytest.MonkeyPatch) -> None:
+    fill(any_db, 2)
+    for statement in ("UPDATE ledger_records SET actor = 'someone' WHERE seq = 1",
+                      "DELETE FROM ledger_records WHERE seq = 2"):
+        with pytest.raises(DBAPIError, match="ledger records"), any_db.engine.begin() as conn:
+            conn.execute(text(statement))
+    old = dt.datetime(dt.datetime.now(dt.UTC).year - 6, 12, 31, 23, tzinfo=dt.UTC)
+    recent = old.replace(year=old.year + 1)
+    with any_db.write_session() as s:
+        for seq, written in ((100, old), (101, recent)):
+            s.add(LedgerRecord(seq=seq, record_id=f"r{seq}", kind="old", actor="a", created_at=written, subject=None,
+                               payload="{}", prev_hash="0" * 64, hash=f"{seq:064d}"))
+    with any_db.engine.begin() as conn:  # past its retention: the database lets it go
+        assert conn.execute(text("DELETE FROM ledger_records WHERE seq = 100")).rowcount == 1
+    with pytest.raises(DBAPIError, match="five years"), any_db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_records WHERE seq = 101"))
 
 
 def test_bench_ledger_smoke(ledger_env: pytest.MonkeyPatch) -> None:

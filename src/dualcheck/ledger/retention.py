@@ -3,8 +3,10 @@ in which they were written (Regulation (EU) 2021/821, Art. 27: records of export
 least five years from the end of the calendar year in which the export took place).
 
 ``DUALCHECK_LEDGER_RETENTION_YEARS`` may lengthen the period, never shorten it below five. The
-application offers no way to delete ledger records at all; this module states until when each
-record must be kept, so that an operator archiving old data knows what may not be touched.
+application offers no way to delete ledger records at all, and the database refuses updates and
+deletes within the statutory five years (triggers, migration ``ledger_0002``); this module states
+until when each record must be kept, so that an operator archiving old data knows what may not be
+touched.
 """
 
 from __future__ import annotations
