@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
@@ -107,3 +109,39 @@ def test_cli_export_public_key_and_verify_export(sqlite_db: Database, tmp_path: 
     assert r.returncode == 0 and "1 signed checkpoints verified" in r.stdout
     r = _cli("ledger", "verify-export", str(tmp_path / "missing.json"), home=home, db=sqlite_db)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+FIELDS = ("seq", "record_id", "kind", "actor", "created_at", "subject", "payload", "prev_hash", "hash")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_single_change_to_an_export_is_caught(sqlite_db: Database, ledger_env: pytest.MonkeyPatch,
+                                                  data: st.DataObject) -> None:
+    global _EXPORT  # one export for all examples: building it is the slow part
+    if _EXPORT is None:
+        fill(sqlite_db, 9)
+        _EXPORT = (_export(sqlite_db, Selection(subject="tx-2")), signing_key().public_pem.encode())
+    doc, key = copy.deepcopy(_EXPORT[0]), _EXPORT[1]
+    index = data.draw(st.integers(0, len(doc["records"]) - 1))
+    field = data.draw(st.sampled_from([*FIELDS, "audit_path"]))
+    record = doc["records"][index]
+    if field == "audit_path":
+        path = record["proof"]["audit_path"]
+        pos = data.draw(st.integers(0, len(path) - 1))
+        path[pos] = ("0" if path[pos][0] != "0" else "1") + path[pos][1:]
+    elif field == "seq":
+        record["seq"] += data.draw(st.sampled_from([-1, 1, 100]))
+    else:
+        old = record[field]
+        new = data.draw(st.text(min_size=1, max_size=8).filter(lambda t, old=old: t != old))
+        if field == "payload":
+            record[field] = old[:-1] + f',"x":{json.dumps(new)}}}'
+        else:
+            record[field] = new if old is None else old[:-1] + new
+    result = verify_export(doc, key)
+    assert not result.ok, (field, index)
+    assert result.first_bad_seq is not None
+
+
+_EXPORT: tuple[dict[str, Any], bytes] | None = None
