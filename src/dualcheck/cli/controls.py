@@ -50,7 +50,7 @@ def _catalog(as_of: str | None) -> Any:
 
     db = database()
     with db.session() as session:
-        return load_catalog(session, _date(as_of, "--as-of"))
+        return load_catalog(session, _date(as_of, "--as-of") or dt.date.today())
 
 
 @app.command("load")

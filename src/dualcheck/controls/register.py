@@ -8,6 +8,7 @@ entry is flagged for review with the text diff of the entry.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +44,7 @@ def decide(session: Session, sku: str, codes: list[str], rationale: str, *, acto
     item = session.get(ControlItem, sku)
     if item is None:
         raise NotFound(f"item {sku}: not in the product register")
-    catalog = load_catalog(session)
+    catalog = load_catalog(session, dt.date.today())
     normalised = [normalise_code(c) for c in codes]
     for code in normalised:
         if not catalog.is_valid_code(code):

@@ -110,11 +110,12 @@ def classify_document(session: Session, text: str, *, top: int = 5, as_of: dt.da
     """The `classify` answer (contract: as_of, control_list_version, candidates); recorded in the ledger."""
     if not text.strip():
         raise BadInput("empty description", source="classify", location="TEXT")
+    as_of = as_of or dt.date.today()  # the version in force today, never a future-dated one
     catalog = load_catalog(session, as_of)
     candidates = catalog.index().classify(text, top=top)
     rank = not_listed_rank(candidates)
     doc = {
-        "as_of": (as_of or dt.date.today()).isoformat(),
+        "as_of": as_of.isoformat(),
         "control_list_version": catalog.version.id,
         "candidates": [c.as_dict() for c in candidates],
         "not_listed": {"code": NOT_LISTED, "rank": rank + 1, "likely": rank == 0,

@@ -18,7 +18,8 @@ router = APIRouter(tags=["controls"])
 
 
 def _catalog(session: Session, as_of: dt.date | None) -> ControlCatalog:
-    return load_catalog(session, as_of)
+    """The control lists in force on `as_of`, by default today (a future-dated version is not yet law)."""
+    return load_catalog(session, as_of or dt.date.today())
 
 
 class ClassifyRequest(BaseModel):
