@@ -24,7 +24,8 @@ def health_document(request: Request, session: Session) -> dict[str, Any]:
         "status": "ok" if migrated else "degraded",
         "version": __version__,
         "database": {"kind": db.kind, "migrated": migrated},
-        "data_versions": loaded_data_versions(session),
+        # An unmigrated database has no tables to ask: say so instead of failing.
+        "data_versions": loaded_data_versions(session) if migrated else {},
     }
 
 
