@@ -65,6 +65,7 @@ def test_four_eyes_off_is_recorded_never_silent(any_db: Database, monkeypatch: p
         assert holds.release(s, hold_id, actor="alice", role="compliance_manager", reason="urgent").status == "released"
     record = _ledger(any_db)[-1][1]
     assert record["four_eyes"] is False and record["override"] is True and record["reason"] == "urgent"
+    assert record["settings"]["four_eyes"] == []
 
 
 def test_reject_reasons_and_decided_holds(any_db: Database) -> None:

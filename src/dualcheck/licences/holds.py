@@ -59,7 +59,8 @@ def place_hold(session: Session, *, transaction_id: str, check_id: str | None, o
     session.add(hold)
     session.flush()
     append(session, "hold.place", {"hold_id": hold.id, "check_id": check_id, "outcome": outcome, "reasons": reasons,
-                                   "four_eyes": hold.four_eyes, "supersedes": superseded},
+                                   "four_eyes": hold.four_eyes, "supersedes": superseded,
+                                   "settings": settings.as_record()},
            actor=actor, subject=transaction_id)
     return hold
 
@@ -105,7 +106,8 @@ def _decide(session: Session, hold: Hold, action: str, actor: str, role: str, re
             extra: dict[str, Any]) -> Hold:
     record = append(session, f"hold.{action}", {"hold_id": hold.id, "check_id": hold.check_id,
                                                 "outcome": hold.outcome, "role": role, "reason": reason,
-                                                "status_after": hold.status, **extra},
+                                                "status_after": hold.status, "settings": hold_settings().as_record(),
+                                                **extra},
                     actor=actor, subject=hold.transaction_id)
     hold.decisions.append(HoldDecision(action=action, actor=actor, role=role, reason=reason, ledger_seq=record.seq))
     session.flush()

@@ -34,6 +34,11 @@ class HoldSettings(BaseSettings):
     def roles_for(self, outcome: str) -> frozenset[str]:
         return _split(self.override_roles) if outcome == "PROHIBITED" else _split(self.release_roles)
 
+    def as_record(self) -> dict[str, list[str]]:
+        """The settings a hold decision was taken under, for its ledger record."""
+        return {"four_eyes": sorted(self.four_eyes_outcomes), "release_roles": sorted(_split(self.release_roles)),
+                "override_roles": sorted(_split(self.override_roles))}
+
     @property
     def all_roles(self) -> frozenset[str]:
         return _split(self.release_roles) | _split(self.override_roles)
