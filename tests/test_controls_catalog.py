@@ -228,6 +228,14 @@ def test_cli_classify_and_check_json(loaded_db: Database, settings_for, capsys: 
     with pytest.raises(SystemExit) as exc:
         main(["classify", "laser", "--as-of", "2020-01-01"])
     assert exc.value.code == 2
+    assert "no EU Annex I version in force on 2020-01-01" in capsys.readouterr().err
+    broken = loaded_db.url.replace("sqlite:///", "").rsplit("/", 1)[0] + "/broken_annex.json"
+    Path(broken).write_text('{"entries": [], "valid_from": "2026-13-01"}', encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["controls", "load", broken])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["dualcheck: broken_annex.json: field valid_from: not a date: '2026-13-01'"]
 
 
 def test_api_browse_classify_check(loaded_db: Database) -> None:
