@@ -4,9 +4,6 @@ the CLI contract and the API (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from sqlalchemy import select
 
 from dualcheck import ledger
 from dualcheck.api.app import create_app
+from dualcheck.cli import main
 from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
@@ -118,49 +116,59 @@ def test_screen_parties_rejects_unusable_parties(sqlite_db: Database) -> None:
     assert vessel.hits == []  # a person is never a vessel
 
 
-def _cli(home: Path, db: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DUALCHECK_HOME": str(home), "DUALCHECK_DATABASE_URL": db.url}
-    return subprocess.run([sys.executable, "-m", "dualcheck", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the command line in this process (as `python -m dualcheck` would): exit code, stdout, stderr."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
 
 
-def test_screen_command_contract_and_bad_input(sqlite_db: Database, tmp_path: Path) -> None:
+def test_screen_command_contract_and_bad_input(sqlite_db: Database, settings_for, capsys) -> None:  # type: ignore[no-untyped-def]
+    settings_for(sqlite_db)
     _load(sqlite_db, "parties_2025-01-01.ftm.json")
-    done = _cli(tmp_path, sqlite_db, "screen", "PETROV, Ivan", "--schema", "Person", "--birth-date", "1965-03-02",
-                "--country", "RU", "--format", "json")
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
+    code, out, err = _cli(capsys, "screen", "PETROV, Ivan", "--schema", "Person", "--birth-date", "1965-03-02",
+                          "--country", "RU", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
     assert set(doc) >= {"query", "threshold", "list_versions", "hits"} and doc["list_versions"] == {"ftm-testlist": 1}
     hit = doc["hits"][0]
     assert set(hit) >= {"entity_id", "list", "name", "matched_name", "score", "explanation"}
     assert hit["entity_id"] == "tl-p1" and hit["score"] >= doc["threshold"]
     assert {e["feature"] for e in hit["explanation"]} >= {"name_match", "dob_match", "country_match"}
     for args, field in [(["   "], "name"), (["Acme", "--schema", "Spaceship"], "schema"),
-                        (["Acme", "--country", "Atlantis"], "country"), (["x" * 10_000], "name")]:
-        bad = _cli(tmp_path, sqlite_db, "screen", *args)
-        assert bad.returncode == 2 and field in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+                        (["Acme", "--country", "Atlantis"], "country"), (["x" * 10_000], "name"),
+                        (["Acme", "--birth-date", "yesterday"], "birth_date")]:
+        code, out, err = _cli(capsys, "screen", *args)
+        assert code == 2 and field in err and len(err.strip().splitlines()) == 1
 
 
-def test_bench_commands_contract(sqlite_db: Database, tmp_path: Path) -> None:
+def test_bench_commands_contract(sqlite_db: Database, settings_for, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings_for(sqlite_db)
     _load(sqlite_db, "parties_2025-01-01.ftm.json")
     out = tmp_path / "pairs.json"
-    done = _cli(tmp_path, sqlite_db, "bench", "pairs", str(FIX / "pairs_small.csv"), "--json", str(out),
-                "--scores", str(tmp_path / "scores.csv"))
-    assert done.returncode == 0, done.stderr
+    code, _, err = _cli(capsys, "bench", "pairs", str(FIX / "pairs_small.csv"), "--json", str(out),
+                        "--scores", str(tmp_path / "scores.csv"))
+    assert code == 0, err
     doc = json.loads(out.read_text())
     assert set(doc) >= {"n", "threshold", "precision", "recall", "f1", "pairs_per_second"}
     assert doc["n"] == 8 and doc["f1"] == 1.0
     assert len((tmp_path / "scores.csv").read_text().splitlines()) == 9
+    code, stdout, err = _cli(capsys, "bench", "pairs", str(FIX / "pairs_small.csv"), "--algorithm",
+                             "nomenklatura:logic-v1")
+    assert code == 0, err
+    assert json.loads(stdout)["algorithm"] == "nomenklatura:logic-v1"
     queries = tmp_path / "queries.csv"
     queries.write_text("full_name,date_of_birth,nationality\nIvan Petrov,1965,Russia\nNorthwind Shipping Ltd,,\n")
-    done = _cli(tmp_path, sqlite_db, "bench", "screen", str(queries), "--expect", "match")
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
+    code, stdout, err = _cli(capsys, "bench", "screen", str(queries), "--expect", "match")
+    assert code == 0, err
+    doc = json.loads(stdout)
     assert set(doc) >= {"n", "expect", "threshold", "share_with_hit", "queries_per_second", "latency_ms_p50",
                         "latency_ms_p95"}
     assert doc["share_with_hit"] == 0.5  # Northwind is only on the next version
-    bad = _cli(tmp_path, sqlite_db, "bench", "pairs", str(FIX / "counterparties.csv"))
-    assert bad.returncode == 2 and "missing column 'schema'" in bad.stderr
+    code, _, err = _cli(capsys, "bench", "pairs", str(FIX / "counterparties.csv"))
+    assert code == 2 and "missing column 'schema'" in err
 
 
 def test_api_screening_counterparties_decisions_and_runs(sqlite_db: Database) -> None:
