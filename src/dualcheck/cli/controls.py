@@ -92,10 +92,17 @@ def versions_cmd(list_name: str | None = typer.Argument(None, help="e.g. eu-anne
 def show_cmd(code: str = typer.Argument(..., help="Entry or sub-item, e.g. 6A005 or 6A005.a.6"),
              as_of: str | None = AsOfOption,
              depth: int | None = typer.Option(None, "--depth", help="Levels of the subtree to show."),
+             list_name: str = typer.Option("eu-annex-i", "--list",
+                                           help="eu-annex-i, or us-ccl, wassenaar, eu-annex-iv, chpl"),
              fmt: OutputFormat = FormatOption) -> None:
     """Show a provision with its subtree, notes, defined terms and cross-references."""
-    from dualcheck.controls.service import show
+    from dualcheck.controls.service import show, show_other
 
+    if list_name != "eu-annex-i":
+        with database().session() as session:
+            other = show_other(session, list_name, code, _date(as_of, "--as-of"))
+        emit(other, fmt, _each("lines", lambda r: f"{r['code']} [{r['kind']}] {r['text']}"))
+        return
     doc = show(_catalog(as_of), code, depth=depth)
 
     def render(d: dict[str, Any]) -> None:

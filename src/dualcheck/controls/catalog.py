@@ -189,7 +189,7 @@ _cache: dict[tuple[str, ...], ControlCatalog] = {}
 _cache_lock = threading.Lock()
 
 
-def _version_in_force(session: Session, list_name: str, as_of: dt.date | None) -> ControlListVersion | None:
+def version_in_force(session: Session, list_name: str, as_of: dt.date | None) -> ControlListVersion | None:
     query = select(ControlListVersion).where(ControlListVersion.list_name == list_name)
     if as_of is not None:
         query = query.where(ControlListVersion.valid_from <= as_of)
@@ -197,7 +197,7 @@ def _version_in_force(session: Session, list_name: str, as_of: dt.date | None) -
     return session.execute(query).scalar_one_or_none()
 
 
-def _rows(session: Session, version_id: str) -> list[ControlProvision]:
+def version_rows(session: Session, version_id: str) -> list[ControlProvision]:
     return list(session.execute(select(ControlProvision).where(ControlProvision.version_id == version_id)
                                 .order_by(ControlProvision.seq)).scalars())
 
@@ -208,11 +208,11 @@ def _to_version(row: ControlListVersion) -> Version:
 
 def load_catalog(session: Session, as_of: dt.date | None = None) -> ControlCatalog:
     """The control lists in force on `as_of` (latest when None), cached per set of versions."""
-    eu = _version_in_force(session, sources.EU_ANNEX_I, as_of)
+    eu = version_in_force(session, sources.EU_ANNEX_I, as_of)
     if eu is None:
         when = f"on {as_of.isoformat()}" if as_of else "at all"
         raise NotFound(f"no EU Annex I version in force {when}: run `dualcheck controls load` first")
-    others = {name: _version_in_force(session, name, as_of) or _version_in_force(session, name, None)
+    others = {name: version_in_force(session, name, as_of) or version_in_force(session, name, None)
               for name in (sources.EU_ANNEX_IV, sources.US_CCL, sources.US_COUNTRY_CHART, sources.WASSENAAR)}
     key = (eu.id, *(v.id if v else "-" for v in others.values()))
     with _cache_lock:
@@ -238,14 +238,14 @@ def build_catalog(session: Session, eu: ControlListVersion,
         docs=meta.get("docs") or {}, annex_ii_section_i=meta.get("annex_ii_section_i") or {"codes": []})
     catalog.versions = {name: _to_version(v) for name, v in others.items() if v is not None}
     catalog.versions[sources.EU_ANNEX_I] = catalog.version
-    _add_eu_provisions(catalog, _rows(session, eu.id))
+    _add_eu_provisions(catalog, version_rows(session, eu.id))
     annex_iv = others.get(sources.EU_ANNEX_IV)
     if annex_iv is not None:
-        _mark_annex_iv(catalog, _rows(session, annex_iv.id))
+        _mark_annex_iv(catalog, version_rows(session, annex_iv.id))
     _mark_section_i(catalog)
     ccl = others.get(sources.US_CCL)
     if ccl is not None:
-        for row in _rows(session, ccl.id):
+        for row in version_rows(session, ccl.id):
             if row.depth == 0 and row.data is not None:
                 catalog.us_ccl[row.code] = UsEccn(row.code, row.text, row.data.get("reasons") or [],
                                                   row.data.get("country_chart") or [],
@@ -255,7 +255,7 @@ def build_catalog(session: Session, eu: ControlListVersion,
         catalog.us_chart = dict(chart.meta or {}, version=chart.id)
     wa = others.get(sources.WASSENAAR)
     if wa is not None:
-        for row in _rows(session, wa.id):
+        for row in version_rows(session, wa.id):
             eu_code = (row.data or {}).get("eu_code")
             if eu_code and row.kind == "item":
                 catalog.wassenaar.setdefault(eu_code, row.code)
@@ -328,11 +328,11 @@ def _mark_section_i(catalog: ControlCatalog) -> None:
 
 def load_chpl(session: Session, as_of: dt.date | None = None) -> dict[str, dict[str, Any]]:
     """The Common High Priority List in force: {hs6: {"tier", "tier_label", "description", "version"}}."""
-    version = _version_in_force(session, sources.CHPL, as_of)
+    version = version_in_force(session, sources.CHPL, as_of)
     if version is None:
         return {}
     return {row.code: {"tier": (row.data or {}).get("tier"), "tier_label": (row.data or {}).get("tier_label"),
-                       "description": row.text, "version": version.id} for row in _rows(session, version.id)}
+                       "description": row.text, "version": version.id} for row in version_rows(session, version.id)}
 
 
 def classify(catalog: ControlCatalog, text: str, top: int = 5) -> list[Candidate]:

@@ -98,6 +98,23 @@ def _general_notes(catalog: ControlCatalog, code: str) -> list[dict[str, str]]:
     return notes
 
 
+def show_other(session: Session, list_name: str, code: str, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Browse a list other than Annex I (us-ccl, wassenaar, eu-annex-iv, chpl): a code and the lines under it."""
+    from dualcheck.controls.catalog import version_in_force, version_rows
+
+    version = version_in_force(session, list_name, as_of or dt.date.today()) or \
+        version_in_force(session, list_name, None)
+    if version is None:
+        raise NotFound(f"no {list_name} version loaded")
+    wanted = code.strip().rstrip(".")
+    rows = [r for r in version_rows(session, version.id)
+            if r.code.lower() == wanted.lower() or r.code.lower().startswith(wanted.lower() + ".")]
+    if not rows:
+        raise NotFound(f"{list_name} {version.id}: no code {code}")
+    return {"list": list_name, "version": version.id, "valid_from": version.valid_from.isoformat(), "code": wanted,
+            "lines": [{"code": r.code, "kind": r.kind, "text": r.text, "data": r.data} for r in rows]}
+
+
 def search(catalog: ControlCatalog, text: str, *, top: int = 10) -> dict[str, Any]:
     """Full-text search over provisions (the classifier's index without the not-listed logic)."""
     candidates = catalog.index().classify(text, top=top)

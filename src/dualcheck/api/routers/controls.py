@@ -53,7 +53,9 @@ def versions(list_name: str | None = Query(None, alias="list"),
 
 @router.get("/controls/provisions/{code}")
 def show(code: str, as_of: dt.date | None = None, depth: int | None = Query(None, ge=0),
-         session: Session = Depends(db_session)) -> dict[str, Any]:
+         list_name: str = Query("eu-annex-i", alias="list"), session: Session = Depends(db_session)) -> dict[str, Any]:
+    if list_name != "eu-annex-i":
+        return service.show_other(session, list_name, code, as_of)
     return service.show(_catalog(session, as_of), code, depth=depth)
 
 
