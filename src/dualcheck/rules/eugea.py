@@ -6,6 +6,7 @@ module only checks destination, item scope, requirements and the conditions of P
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from dualcheck.rules import codes as codes_mod
@@ -63,9 +64,10 @@ def _out_of_scope(gea: Eugea, code: str, rules: RuleSet) -> str | None:
     return None
 
 
-def check_eugea(gea: Eugea, tx: Transaction, codes: list[str], rules: RuleSet) -> EugeaCheck | None:
+def check_eugea(gea: Eugea, tx: Transaction, codes: list[str], rules: RuleSet, as_of: dt.date) -> EugeaCheck | None:
     """Evaluate one authorisation; None when its destinations or items do not concern the export."""
-    if tx.destination not in gea.destinations:
+    history = gea.covers(tx.destination, as_of)
+    if history is None:
         return None
     scope_problems = [p for p in (out_of_scope(gea, c, rules) for c in codes) if p]
     if scope_problems:
@@ -93,8 +95,8 @@ def check_eugea(gea: Eugea, tx: Transaction, codes: list[str], rules: RuleSet) -
     if needs.get("original_authorisation") and not tx.original_authorisation:
         return EugeaCheck(gea, False, "needs the reference of the original export authorisation",
                           ("original_authorisation",))
-    return EugeaCheck(gea, True, f"destination {tx.destination} and items {', '.join(codes)} are covered")
+    return EugeaCheck(gea, True, f"destination {tx.destination} and items {', '.join(codes)} are covered{history}")
 
 
-def check_all(tx: Transaction, codes: list[str], rules: RuleSet) -> list[EugeaCheck]:
-    return [c for c in (check_eugea(g, tx, codes, rules) for g in rules.eugeas.values()) if c is not None]
+def check_all(tx: Transaction, codes: list[str], rules: RuleSet, as_of: dt.date) -> list[EugeaCheck]:
+    return [c for c in (check_eugea(g, tx, codes, rules, as_of) for g in rules.eugeas.values()) if c is not None]

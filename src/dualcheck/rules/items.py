@@ -61,9 +61,10 @@ def _licence_types_for(rules: RuleSet, codes: list[str]) -> list[str]:
     return types
 
 
-def _export_listed(tx: Transaction, label: str, codes: list[str], rules: RuleSet, result: ItemResult) -> None:
+def _export_listed(tx: Transaction, label: str, codes: list[str], rules: RuleSet, result: ItemResult,
+                   as_of: dt.date) -> None:
     verdict = result.verdict
-    checks = check_all(tx, codes, rules)
+    checks = check_all(tx, codes, rules, as_of)
     usable = [c for c in checks if c.usable]
     listed = f"item {label} ({', '.join(codes)}) is listed in Annex I"
     if usable:
@@ -155,7 +156,7 @@ def judge_item(tx: Transaction, index: int, movement: str, rules: RuleSet, contr
     aware_4_1: list[str] = [a for a in tx.awareness if a in ART_4_1_USES]
     if movement == "export":
         if listed:
-            _export_listed(tx, label, listed, rules, result)
+            _export_listed(tx, label, listed, rules, result, as_of)
         else:
             _catch_all(tx, label, rules, verdict)
         _national(tx, item, label, rules, as_of, verdict)

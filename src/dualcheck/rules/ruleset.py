@@ -57,6 +57,17 @@ class Eugea:
     not_usable_awareness: frozenset[str]
     conditions: tuple[str, ...]
     obligations: tuple[str, ...]
+    # destinations removed from the authorisation later: (codes, last day covered, amending act)
+    former: tuple[tuple[frozenset[str], dt.date, str], ...] = ()
+
+    def covers(self, destination: str | None, as_of: dt.date) -> str | None:
+        """None when the destination is not covered on `as_of`, else a note on why it is."""
+        if destination in self.destinations:
+            return ""
+        for codes, until, act in self.former:
+            if destination in codes and as_of <= until:
+                return f" ({destination} was covered until {until}, when {act} removed it)"
+        return None
 
 
 @dataclass(frozen=True)
@@ -274,6 +285,8 @@ def load_ruleset(data_dir: Path, national_measures: Path | None = None) -> RuleS
             items=_item_scope(g["items"]), requires=dict(g.get("requires") or {}),
             not_usable_awareness=frozenset(g.get("not_usable_if_awareness", [])),
             conditions=tuple(g.get("conditions", [])), obligations=tuple(g.get("obligations", [])),
+            former=tuple((_names_to_codes(f["names"], names, gid), _date(f["until"]) or dt.date.min,
+                          f["removed_by"]) for f in g.get("former_destinations", [])),
         )
     nationals = tuple(
         NationalMeasure(
