@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from dualcheck.db.engine import Database
 from dualcheck.errors import ConfigError
+from dualcheck.ledger import verify
 from dualcheck.ledger.models import LedgerRecord
 from dualcheck.ledger.retention import may_delete, retained_until, retention_status
 from dualcheck.ledger.settings import ledger_settings
@@ -71,3 +72,59 @@ def test_bench_ledger_smoke(ledger_env: pytest.MonkeyPatch) -> None:
     ledger_env.setenv("DUALCHECK_LEDGER_CHECKPOINT_EVERY", "25")
     doc = run_ledger_bench(60, 3, None, lambda n: None)
     assert doc["intact"] and doc["checkpoints_verified"] == 2 and doc["export_records"] == 1
+
+
+def _write_in(monkeypatch: pytest.MonkeyPatch, when: dt.datetime | None) -> None:
+    """Let time pass: records and checkpoints written now get ``when`` as their time (None = the real now)."""
+    import dualcheck.ledger.chain as chain
+    import dualcheck.ledger.checkpoints as checkpoints
+
+    for module in (chain, checkpoints):
+        monkeypatch.setattr(module, "utcnow", (lambda: when) if when else (lambda: dt.datetime.now(dt.UTC)))
+
+
+def test_purge_after_retention_keeps_the_rest_verifiable(any_db: Database, ledger_env: pytest.MonkeyPatch) -> None:
+    from dualcheck.ledger.checkpoints import create_checkpoint
+    from dualcheck.ledger.export import Selection, export_slice
+    from dualcheck.ledger.keys import signing_key
+    from dualcheck.ledger.offline import verify_export
+    from dualcheck.ledger.retention import purge
+
+    old = dt.datetime(dt.datetime.now(dt.UTC).year - 7, 5, 1, tzinfo=dt.UTC)
+    _write_in(ledger_env, old)
+    fill(any_db, 5)
+    with any_db.write_session() as s:
+        create_checkpoint(s)  # signed seven years ago: anchors the purge
+    _write_in(ledger_env, None)
+    fill(any_db, 3, subject="tx-new")
+    today = dt.datetime.now(dt.UTC).date()
+    with any_db.write_session() as s:
+        assert purge(s, today=today, actor="admin", dry_run=True)["purged"] == 5
+    with any_db.write_session() as s:
+        assert purge(s, today=today, actor="admin")["purged"] == 5
+        assert purge(s, today=today, actor="admin")["purged"] == 0  # nothing older is left
+    with any_db.session() as s:
+        result = verify(s)
+    assert result.ok and result.records == 4 and result.purged == 5, result.summary()
+    with any_db.write_session() as s:
+        doc = export_slice(s, Selection(subject="tx-new"))
+    assert [r["seq"] for r in doc["records"]] == [6, 7, 8]
+    assert verify_export(doc, signing_key().public_pem.encode()).ok
+
+
+def test_deleting_recent_records_is_not_a_purge(any_db: Database, ledger_env: pytest.MonkeyPatch) -> None:
+    from dualcheck.ledger.checkpoints import create_checkpoint
+    from dualcheck.ledger.retention import purge
+
+    fill(any_db, 4)
+    with any_db.write_session() as s:
+        create_checkpoint(s)
+        assert purge(s, today=dt.datetime.now(dt.UTC).date(), actor="admin")["purged"] == 0
+    fill(any_db, 2)
+    with any_db.engine.begin() as conn:  # an attacker removes the first four and leaves the checkpoint as "anchor"
+        disable_append_only_guard(conn)
+        conn.execute(text("DELETE FROM ledger_records WHERE seq <= 4"))
+    with any_db.session() as s:
+        result = verify(s)
+    assert not result.ok and result.first_bad_seq == 1
+    assert result.reason == "records 1..4 are missing: deleted within their retention period"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, err_console
+from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, err_console, settings
 from dualcheck.errors import BadInput
 
 app = typer.Typer(help="The tamper-evident audit ledger.", no_args_is_help=True)
@@ -150,6 +150,20 @@ def retention_cmd(fmt: OutputFormat = FormatOption) -> None:
     with db.session() as session:
         doc = retention_status(session, dt.datetime.now(dt.UTC).date())
     emit(doc, fmt, lambda d: emit_json(d))
+
+
+@app.command("purge")
+def purge_cmd(yes: bool = typer.Option(False, "--yes", help="Really delete; without it, only show what would go."),
+              fmt: OutputFormat = FormatOption) -> None:
+    """Delete records past their retention period (up to a checkpoint signed before the boundary)."""
+    from dualcheck.ledger.retention import purge
+
+    with database().write_session() as session:
+        doc = purge(session, today=dt.datetime.now(dt.UTC).date(), actor=settings().actor, dry_run=not yes)
+    emit(doc, fmt, lambda d: typer.echo(
+        f"{'would purge' if d['dry_run'] else 'purged'} {d['purged']} records"
+        + (f" (1..{d['up_to_seq']}, written before {d['boundary']})" if d["purged"] else
+           f": nothing written before {d['boundary']} is anchored by a checkpoint")))
 
 
 def bench_ledger(

@@ -18,12 +18,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dualcheck.db.base import utcnow
 from dualcheck.ledger.canonical import canonical_json, sha256_hex
-from dualcheck.ledger.checkpoints import create_checkpoint, statement_of
+from dualcheck.ledger.checkpoints import create_checkpoint, signature_problem
 from dualcheck.ledger.merkle import Frontier
 from dualcheck.ledger.models import LedgerCheckpoint, LedgerHead, LedgerRecord
 from dualcheck.ledger.settings import ledger_settings
@@ -69,11 +69,13 @@ class Verification:
     first_bad_seq: int | None = None
     reason: str | None = None
     checkpoints: int = 0
+    purged: int = 0
 
     def summary(self) -> str:
         if self.ok:
+            after = f" (records 1..{self.purged} purged after their retention period)" if self.purged else ""
             return (f"ledger intact: {self.records} records, chain verified, "
-                    f"{self.checkpoints} signed checkpoints verified")
+                    f"{self.checkpoints} signed checkpoints verified{after}")
         return f"ledger broken at record {self.first_bad_seq}: {self.reason}"
 
 
@@ -108,13 +110,9 @@ def local_trusted_keys() -> dict[str, str]:
 
 def _checkpoint_problem(cp: LedgerCheckpoint, rec: Any, frontier: Frontier,
                         trusted: Mapping[str, str]) -> str | None:
-    from dualcheck.ledger.offline import load_public_key, signature_valid
-
-    pem = trusted.get(cp.key_id)
-    if pem is None:
-        return f"checkpoint {cp.seq} is signed by key {cp.key_id}, which is not a trusted key"
-    if not signature_valid(load_public_key(pem.encode("ascii")), cp.signature, statement_of(cp)):
-        return f"checkpoint {cp.seq} signature does not verify (checkpoint altered or forged)"
+    problem = signature_problem(cp, trusted)
+    if problem:
+        return problem
     if cp.head_hash != rec.hash:
         return f"record differs from what checkpoint {cp.seq} signed"
     if cp.merkle_root != frontier.root().hex():
@@ -122,32 +120,51 @@ def _checkpoint_problem(cp: LedgerCheckpoint, rec: Any, frontier: Frontier,
     return None
 
 
+def _purge_anchor(session: Session, checkpoints: Mapping[int, LedgerCheckpoint],
+                  trusted: Mapping[str, str]) -> tuple[Frontier, str] | str:
+    """Where the chain starts after a purge: (frontier, head hash) of the anchoring checkpoint, or the problem."""
+    from dualcheck.ledger.retention import purge_anchor_problem
+
+    first = session.execute(select(func.min(LedgerRecord.seq))).scalar_one_or_none()
+    if first is None or first == 1:
+        return Frontier(), GENESIS_HASH
+    anchor = checkpoints.get(first - 1)
+    problem = purge_anchor_problem(anchor, first, trusted, dt.datetime.now(dt.UTC).date())
+    if problem or anchor is None:
+        return problem or f"records 1..{first - 1} are missing"
+    return Frontier.from_hex(anchor.seq, json.loads(anchor.frontier)), anchor.head_hash
+
+
 def verify(session: Session, *, trusted_keys: Mapping[str, str] | None = None) -> Verification:
     """Walk the whole chain, check every signed checkpoint, and compare with the head.
 
-    ``trusted_keys`` ({key id: public PEM}) defaults to this installation's own signing key.
+    ``trusted_keys`` ({key id: public PEM}) defaults to this installation's own signing key. After a
+    purge (``retention.purge``) the chain starts at the signed checkpoint the purge kept as anchor.
     """
     trusted = local_trusted_keys() if trusted_keys is None else trusted_keys
     checkpoints = {c.seq: c for c in session.execute(select(LedgerCheckpoint)).scalars()}
     for c in checkpoints.values():
         session.expunge(c)
-    frontier = Frontier()
-    checked = 0
-    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    start = _purge_anchor(session, checkpoints, trusted)
+    if isinstance(start, str):
+        return Verification(False, 0, 1, start)
+    frontier, prev_hash = start
+    purged = last = frontier.size
+    checked = count = 0
     for rec in iter_records(session):
-        if rec.seq != expected_seq:
-            return Verification(False, count, expected_seq, f"record {expected_seq} is missing")
+        if rec.seq != last + 1:
+            return Verification(False, count, last + 1, f"record {last + 1} is missing", checked)
         if rec.prev_hash != prev_hash:
-            return Verification(False, count, rec.seq, "previous-hash link does not match the record before")
+            return Verification(False, count, rec.seq, "previous-hash link does not match the record before", checked)
         try:
             json.loads(rec.payload)
         except ValueError:
-            return Verification(False, count, rec.seq, "payload is not valid JSON")
+            return Verification(False, count, rec.seq, "payload is not valid JSON", checked)
         actual = record_hash(seq=rec.seq, record_id=rec.record_id, kind=rec.kind, actor=rec.actor,
                              created_at=rec.created_at, subject=rec.subject, payload=rec.payload,
                              prev_hash=rec.prev_hash)
         if actual != rec.hash:
-            return Verification(False, count, rec.seq, "content does not match its hash (altered)")
+            return Verification(False, count, rec.seq, "content does not match its hash (altered)", checked)
         frontier.add(rec.hash)
         cp = checkpoints.get(rec.seq)
         if cp is not None:
@@ -155,23 +172,23 @@ def verify(session: Session, *, trusted_keys: Mapping[str, str] | None = None) -
             if problem:
                 return Verification(False, count, rec.seq, problem, checked)
             checked += 1
-        prev_hash, expected_seq, count = rec.hash, expected_seq + 1, count + 1
-    beyond = sorted(seq for seq in checkpoints if seq > count)
+        prev_hash, last, count = rec.hash, rec.seq, count + 1
+    beyond = sorted(seq for seq in checkpoints if seq > last)
     if beyond:
-        return Verification(False, count, count + 1,
-                            f"checkpoint {beyond[0]} signed {beyond[0]} records, found {count} (records removed)",
+        return Verification(False, count, last + 1,
+                            f"checkpoint {beyond[0]} signed {beyond[0]} records, found {last} (records removed)",
                             checked)
     head = session.get(LedgerHead, 1)
     if head is None:
         return Verification(False, count, None, "chain head is missing")
-    if head.seq > count:
-        return Verification(False, count, count + 1,
-                            f"chain head says {head.seq} records, found {count} (records removed at the end)",
+    if head.seq > last:
+        return Verification(False, count, last + 1,
+                            f"chain head says {head.seq} records, found {last} (records removed at the end)",
                             checked)
-    if head.seq < count:
+    if head.seq < last:
         return Verification(False, count, head.seq + 1,
-                            f"chain head says {head.seq} records, found {count} (records inserted at the end)",
+                            f"chain head says {head.seq} records, found {last} (records inserted at the end)",
                             checked)
     if head.hash != prev_hash:
-        return Verification(False, count, count, "chain head hash differs from the last record", checked)
-    return Verification(True, count, checkpoints=checked)
+        return Verification(False, count, last, "chain head hash differs from the last record", checked)
+    return Verification(True, count, checkpoints=checked, purged=purged)

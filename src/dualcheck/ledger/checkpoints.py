@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from dualcheck.ledger.canonical import iso_z
 from dualcheck.ledger.keys import SigningKey, signing_key
 from dualcheck.ledger.merkle import Frontier
 from dualcheck.ledger.models import LedgerCheckpoint, LedgerHead, LedgerRecord
-from dualcheck.ledger.offline import checkpoint_statement
+from dualcheck.ledger.offline import checkpoint_statement, load_public_key, signature_valid
 
 
 def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
@@ -69,6 +70,16 @@ def create_checkpoint(session: Session, key: SigningKey | None = None) -> Ledger
     session.add(checkpoint)
     session.flush()
     return checkpoint
+
+
+def signature_problem(cp: LedgerCheckpoint, trusted: Mapping[str, str]) -> str | None:
+    """Why a checkpoint's signature cannot be trusted ({key id: public PEM} are the trusted keys), or None."""
+    pem = trusted.get(cp.key_id)
+    if pem is None:
+        return f"checkpoint {cp.seq} is signed by key {cp.key_id}, which is not a trusted key"
+    if not signature_valid(load_public_key(pem.encode("ascii")), cp.signature, statement_of(cp)):
+        return f"checkpoint {cp.seq} signature does not verify (checkpoint altered or forged)"
+    return None
 
 
 def statement_of(checkpoint: LedgerCheckpoint) -> bytes:

@@ -22,7 +22,7 @@ from dualcheck.db.base import utcnow
 from dualcheck.errors import BadInput, NotFound
 from dualcheck.ledger.canonical import iso_z
 from dualcheck.ledger.checkpoints import create_checkpoint, latest_checkpoint
-from dualcheck.ledger.merkle import MerkleTree
+from dualcheck.ledger.merkle import Frontier, MerkleTree
 from dualcheck.ledger.models import LedgerCheckpoint, LedgerRecord
 from dualcheck.ledger.offline import EXPORT_FORMAT
 
@@ -78,10 +78,18 @@ def export_slice(session: Session, selection: Selection) -> dict[str, Any]:
         checkpoint = create_checkpoint(session)
     if checkpoint is None:
         raise NotFound("the ledger is empty: nothing to export")
+    first = session.execute(select(func.min(LedgerRecord.seq))).scalar_one()
+    prefix = None
+    if first > 1:  # purged after retention: the checkpoint just before the first record anchors the tree
+        anchor = session.get(LedgerCheckpoint, first - 1)
+        if anchor is None:
+            raise BadInput("records before the first one are missing and no checkpoint anchors them; run "
+                           "`dualcheck ledger verify`", location=f"record {first}")
+        prefix = Frontier.from_hex(anchor.seq, json.loads(anchor.frontier))
     hashes = list(session.execute(select(LedgerRecord.hash).where(LedgerRecord.seq <= checkpoint.seq)
                                   .order_by(LedgerRecord.seq)).scalars())
-    tree = MerkleTree(hashes)
-    if len(hashes) != checkpoint.seq or tree.root().hex() != checkpoint.merkle_root:
+    tree = MerkleTree(hashes, prefix=prefix)
+    if tree.size != checkpoint.seq or tree.root().hex() != checkpoint.merkle_root:
         raise BadInput("the ledger no longer matches its signed checkpoint; run `dualcheck ledger verify`",
                        location=f"checkpoint {checkpoint.seq}")
     docs = []

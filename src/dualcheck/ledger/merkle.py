@@ -51,12 +51,31 @@ class Frontier:
         return cls(size, [bytes.fromhex(r) for r in roots])
 
 
-class MerkleTree:
-    """All leaves in memory with their perfect aligned subtrees, for many audit paths at once."""
+def frontier_blocks(frontier: Frontier) -> dict[tuple[int, int], bytes]:
+    """{(first leaf, end): root} of the perfect subtrees a frontier is made of."""
+    blocks, lo = {}, 0
+    sizes = [1 << b for b in reversed(range(frontier.size.bit_length())) if frontier.size >> b & 1]
+    for size, root in zip(sizes, frontier.roots, strict=True):
+        blocks[(lo, lo + size)] = root
+        lo += size
+    return blocks
 
-    def __init__(self, record_hashes: Sequence[str]) -> None:
-        self.size = len(record_hashes)
+
+class MerkleTree:
+    """Leaves in memory with their perfect aligned subtrees, for many audit paths at once.
+
+    After a purge the first leaves are gone: ``prefix`` (the signed frontier at the purge point)
+    stands in for them. Every subtree an audit path needs from the purged part is one of the
+    frontier's blocks, so proofs for the remaining records still work.
+    """
+
+    def __init__(self, record_hashes: Sequence[str], *, prefix: Frontier | None = None) -> None:
+        self.start = prefix.size if prefix else 0
+        self.size = self.start + len(record_hashes)
+        self.known: dict[tuple[int, int], bytes] = frontier_blocks(prefix) if prefix else {}
         self.levels: list[list[bytes]] = [[leaf_hash(h) for h in record_hashes]]
+        if self.start:
+            return  # aligned levels only make sense from leaf 0; the purged case memoises instead
         while len(self.levels[-1]) > 1:
             below = self.levels[-1]
             self.levels.append([node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
@@ -66,19 +85,29 @@ class MerkleTree:
         n = hi - lo
         if n == 0:
             return EMPTY_ROOT
-        if n & (n - 1) == 0 and lo % n == 0:
+        known = self.known.get((lo, hi))
+        if known is not None:
+            return known
+        if lo < self.start:
+            if hi <= self.start:
+                raise ValueError(f"leaves {lo}..{hi} were purged and are not a frontier block")
+        elif n == 1:
+            return self.levels[0][lo - self.start]
+        elif not self.start and n & (n - 1) == 0 and lo % n == 0:
             return self.levels[n.bit_length() - 1][lo // n]
         k = 1 << ((n - 1).bit_length() - 1)
-        return node_hash(self.subtree_root(lo, lo + k), self.subtree_root(lo + k, hi))
+        root = node_hash(self.subtree_root(lo, lo + k), self.subtree_root(lo + k, hi))
+        if self.start:
+            self.known[(lo, hi)] = root
+        return root
 
     def root(self) -> bytes:
         return self.subtree_root(0, self.size)
 
     def audit_path(self, index: int) -> list[bytes]:
         """PATH(index, D[0:size]), leaf level first."""
-        if not 0 <= index < self.size:
+        if not self.start <= index < self.size:
             raise IndexError(index)
-        path: list[bytes] = []
         lo, hi = 0, self.size
         stack: list[bytes] = []
         while hi - lo > 1:
@@ -90,5 +119,4 @@ class MerkleTree:
             else:
                 stack.append(self.subtree_root(lo, lo + k))
                 lo = lo + k
-        path.extend(reversed(stack))
-        return path
+        return list(reversed(stack))
