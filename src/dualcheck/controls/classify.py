@@ -125,6 +125,7 @@ class ClassifierIndex:
         self.vocabulary = sorted(self.postings)
         self.max_idf = math.log(1 + (n + 0.5) / 1.5) * (K1 + 1)
         self.position = {code: i for i, code in enumerate(self.codes)}
+        self._fuzzy_memo: dict[str, str | None] = {}
 
     def _known(self, word: str) -> str | None:
         """The annex word for a query word: itself, or the closest annex word (typos, variants)."""
@@ -132,9 +133,11 @@ class ClassifierIndex:
             return word
         if len(word) < 5 or word.isdigit():
             return None
-        match = process.extractOne(word, self.vocabulary, scorer=Levenshtein.normalized_similarity,
-                                   score_cutoff=0.8)
-        return match[0] if match else None
+        if word not in self._fuzzy_memo:  # the fuzzy scan over the vocabulary is the slow part of a query
+            match = process.extractOne(word, self.vocabulary, scorer=Levenshtein.normalized_similarity,
+                                       score_cutoff=0.8)
+            self._fuzzy_memo[word] = match[0] if match else None
+        return self._fuzzy_memo[word]
 
     def classify(self, text: str, top: int = 5) -> list[Candidate]:
         from dualcheck.controls.parameters import extract_quantities, match_quantities
