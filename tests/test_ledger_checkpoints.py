@@ -39,6 +39,19 @@ def test_every_audit_path_leads_to_the_frontier_root(n: int) -> None:
         assert root_from_audit_path(0, n, leaf_hash(hashes[1]), tree.audit_path(0)) != tree.root()
 
 
+@given(st.integers(min_value=1, max_value=60), st.data())
+def test_audit_paths_survive_a_purged_prefix(n: int, data: st.DataObject) -> None:
+    hashes = [f"{i:064x}" for i in range(n)]
+    cut = data.draw(st.integers(0, n - 1))
+    prefix = Frontier()
+    for h in hashes[:cut]:
+        prefix.add(h)
+    full, purged = MerkleTree(hashes), MerkleTree(hashes[cut:], prefix=prefix)
+    assert purged.root() == full.root()
+    for i in range(cut, n):
+        assert purged.audit_path(i) == full.audit_path(i)
+
+
 def test_frontier_of_a_prefix_extends_to_the_full_root() -> None:
     hashes = [f"{i:064x}" for i in range(37)]
     first = Frontier()
