@@ -132,3 +132,18 @@ def test_cli_bad_file_is_one_line_exit_2(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "dualcheck", "lists", "load", str(unknown)],
                          capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 2 and "notes.txt: format not recognised" in run.stderr
+
+
+def test_csl_json_snapshot_matches_its_own_declared_counts(data_dir: Path) -> None:
+    """The compact CSL JSON beside the control lists: 25,921 parties in 12 source lists (data README)."""
+    import json
+    from collections import Counter
+
+    path = data_dir / "controls" / "us" / "screening-list.json"
+    (unit,) = collect_units([path])
+    parsed = unit.fmt.parse(unit.source)
+    declared = json.loads(path.read_text(encoding="utf-8"))
+    assert (unit.fmt.name, parsed.list_name, parsed.published) == ("us-csl-json", "us-csl", dt.date(2026, 7, 31))
+    assert len(parsed.records) == declared["entryCount"] == 25921
+    assert Counter(r.origin for r in parsed.records) == Counter(declared["countsBySource"])
+    assert len({r.entity_id for r in parsed.records}) == 25921

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-PARSER_MODULES = ("ofac_csv", "ofac_xml", "us_csl", "bis_dpl", "un_xml", "gb_ofsi", "eu_fsf", "ca_sema", "ftm_json")
+PARSER_MODULES = ("ofac_csv", "ofac_xml", "us_csl", "us_csl_json", "bis_dpl", "un_xml", "gb_ofsi", "eu_fsf", "ca_sema",
+                  "ftm_json")
 
 
 def load_all() -> None:
