@@ -24,6 +24,13 @@ def _date_option(value: str | None, option: str) -> dt.date | None:
         raise BadInput(f"{value!r} is not a date YYYY-MM-DD", source=option) from None
 
 
+def setup_step(db: Any, data_dir: Path) -> str:
+    """The `dualcheck setup` step, importing the parsers only when it runs (CLI start-up stays quick)."""
+    from dualcheck.lists.loader import setup_step as load_lists_folder
+
+    return load_lists_folder(db, data_dir)
+
+
 def load_files(paths: list[Path], published: dt.date | None = None, fmt: str | None = None) -> list[dict[str, Any]]:
     from dualcheck.lists.loader import collect_units, load_units
 
