@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dualcheck.db.engine import Database
@@ -134,11 +134,12 @@ def test_any_single_change_to_an_export_is_caught(sqlite_db: Database, ledger_en
         record["seq"] += data.draw(st.sampled_from([-1, 1, 100]))
     else:
         old = record[field]
-        new = data.draw(st.text(min_size=1, max_size=8).filter(lambda t, old=old: t != old))
+        new = data.draw(st.text(min_size=1, max_size=8))
         if field == "payload":
             record[field] = old[:-1] + f',"x":{json.dumps(new)}}}'
         else:
             record[field] = new if old is None else old[:-1] + new
+        assume(record[field] != old)  # replacing the last character by itself is no change
     result = verify_export(doc, key)
     assert not result.ok, (field, index)
     assert result.first_bad_seq is not None
