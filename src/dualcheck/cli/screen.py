@@ -93,6 +93,9 @@ def bench_screen(
     expect: str = typer.Option(..., "--expect", help="match (share with a hit = recall) or no-match (= FP rate)."),
     threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0, help="Default: the configuration's."),
     json_out: Path = typer.Option(None, "--json", help="Also write the figures to this JSON file."),
+    candidate_sample: int = typer.Option(0, "--candidate-sample", min=0, max=1000,
+                                         help="Also measure the candidate stage's recall against an exhaustive "
+                                              "scan on this many queries (slow: each scans every entity)."),
 ) -> None:
     """Screen every row against all loaded lists: share with a hit, queries per second, latency."""
     if expect not in ("match", "no-match"):
@@ -100,17 +103,17 @@ def bench_screen(
     queries = evaluate.read_queries(queries_file)
     cut = default_config().threshold if threshold is None else threshold
     db = database()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with db.session() as session:
         index = build_index(session)
-    build_seconds = time.perf_counter() - start
+    build_seconds, build_cpu = time.perf_counter() - start, time.process_time() - cpu_start
     if not len(index):
         raise BadInput("no lists loaded: run `dualcheck lists load` first", location="lists")
     evaluate.clear_caches()
     latencies: list[float] = []
     with_hit = 0
     with progress("screen", total=len(queries)) as advance:
-        begin = time.perf_counter()
+        begin, cpu_begin = time.perf_counter(), time.process_time()
         for i, (query, _row) in enumerate(queries, start=1):
             t0 = time.perf_counter()
             hits = index.search(query, cut, limit=1)
@@ -118,19 +121,23 @@ def bench_screen(
             with_hit += bool(hits)
             if i % 200 == 0:
                 advance(200)
-        total = time.perf_counter() - begin
+        total, cpu_total = time.perf_counter() - begin, time.process_time() - cpu_begin
     doc = {
         "n": len(queries), "expect": expect, "threshold": cut,
         "share_with_hit": round(with_hit / len(queries), 4),
         "queries_per_second": round(len(queries) / total, 1),
         "latency_ms_p50": round(evaluate.percentile(latencies, 0.50) * 1000, 3),
         "latency_ms_p95": round(evaluate.percentile(latencies, 0.95) * 1000, 3),
+        "queries_per_cpu_second": round(len(queries) / cpu_total, 1) if cpu_total else None,
         "index_build_seconds": round(build_seconds, 2),
+        "index_build_cpu_seconds": round(build_cpu, 2),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "entities": len(index), "names": index.n_names,
         "list_versions": {k: v.get("version") for k, v in index.list_versions.items()},
         "configuration": index.scorer.config.summary(),
     }
+    if candidate_sample:
+        doc["candidate_stage"] = evaluate.candidate_recall(index, queries, cut, candidate_sample)
     _write_json(doc, json_out)
 
 

@@ -41,6 +41,7 @@ class ScoringConfig(BaseModel):
     version: str
     threshold: float = Field(ge=0, le=1)
     candidates: int = Field(ge=1, le=10_000)
+    candidate_min_share: float = Field(ge=0, le=1)
     name: NameSection
     features: list[FeatureSpec]
 

@@ -15,6 +15,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,22 +25,26 @@ from dualcheck.screening.scoring import Scored, Scorer, default_scorer
 from dualcheck.screening.subjects import ListedSubject, Subject
 
 MIN_SHARE_OF_BEST = 0.3
-MIN_SHARE_OF_QUERY = 0.3
 MAX_KEY_SHARE = 0.02  # keys in more than this share of names are too common to generate candidates
 
 
+@lru_cache(maxsize=300_000)
+def token_keys(token: str) -> tuple[str, ...]:
+    keys = [token] if len(token) >= 2 or token.isdigit() else []
+    key = phonetic_key(token)
+    if key:
+        keys.append("~" + key)
+    skel = skeleton(token)
+    if len(skel) >= 2:
+        keys.append("^" + skel)
+    return tuple(keys)
+
+
 def name_keys(name: PreparedName) -> set[str]:
-    keys: set[str] = set()
     tokens = name.tokens
+    keys: set[str] = set()
     for token in tokens:
-        if len(token) >= 2 or token.isdigit():
-            keys.add(token)
-        key = phonetic_key(token)
-        if key:
-            keys.add("~" + key)
-        skel = skeleton(token)
-        if len(skel) >= 2:
-            keys.add("^" + skel)
+        keys.update(token_keys(token))
     for a, b in itertools.pairwise(tokens):
         keys.add(a + b)
         keys.add("^" + skeleton(a + b))
@@ -116,7 +121,7 @@ class ScreeningIndex:
         # names sharing less than this share of the best name's key weight cannot score high
         # and names sharing too little of the query's own key weight cannot reach a match either
         query_mass = sum(w for _, w in found)
-        floor = max(MIN_SHARE_OF_BEST * sums[order[0]], MIN_SHARE_OF_QUERY * query_mass)
+        floor = max(MIN_SHARE_OF_BEST * sums[order[0]], self.scorer.config.candidate_min_share * query_mass)
         keep = order[sums[order] >= floor]
         if not len(keep):
             return {}
