@@ -220,3 +220,9 @@ def test_bench_check_reports_figures(sqlite_db: Database, rules: RuleSet, data_d
     assert figures["screening"] is False  # no list loaded in this database
     with sqlite_db.session() as session:
         assert session.scalar(select(func.count()).select_from(StoredCheck)) == 6
+
+
+def test_health_names_the_rule_set(sqlite_db: Database, settings_for: Any, rules: RuleSet) -> None:
+    client = TestClient(create_app(settings_for(sqlite_db), sqlite_db))
+    health = client.get("/health").json()
+    assert health["data_versions"]["rules"]["eu-2021-821"]["version"] == rules.version

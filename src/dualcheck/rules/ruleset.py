@@ -322,3 +322,12 @@ def load_ruleset(data_dir: Path, national_measures: Path | None = None) -> RuleS
 def cached_ruleset(data_dir: Path, national_measures: Path | None = None) -> RuleSet:
     """The rule set for a data folder, read once per process (files are read-only reference data)."""
     return load_ruleset(data_dir, national_measures)
+
+
+def rule_set_versions(data_dir: Path) -> dict[str, Any]:
+    """The rule set /health reports (an error line, not an exception, when its files are missing)."""
+    try:
+        rules = cached_ruleset(data_dir)
+    except (ConfigError, OSError, ValueError, KeyError) as exc:
+        return {"eu-2021-821": {"error": str(exc)}}
+    return {"eu-2021-821": {"version": rules.version, "applies_from": rules.applies_from.isoformat()}}
