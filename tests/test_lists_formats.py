@@ -147,3 +147,14 @@ def test_csl_json_snapshot_matches_its_own_declared_counts(data_dir: Path) -> No
     assert len(parsed.records) == declared["entryCount"] == 25921
     assert Counter(r.origin for r in parsed.records) == Counter(declared["countsBySource"])
     assert len({r.entity_id for r in parsed.records}) == 25921
+
+
+def test_ofsi_xlsx_and_csv_give_the_same_entities(data_dir: Path) -> None:
+    """The two official OFSI formats of the same day: same groups, properties, dates and source rows."""
+    units = collect_units([data_dir / "lists" / "uk"])
+    assert sorted(u.fmt.name for u in units) == ["gb-ofsi-csv", "gb-ofsi-xlsx"]
+    csv_list, xlsx_list = (u.fmt.parse(u.source) for u in sorted(units, key=lambda u: u.fmt.name))
+    assert csv_list.published == xlsx_list.published == dt.date(2025, 4, 10)
+    assert len(csv_list.records) == len(xlsx_list.records) == 4686
+    for a, b in zip(csv_list.records, xlsx_list.records, strict=True):
+        assert (a.entity(), a.listed_on, a.source) == (b.entity(), b.listed_on, b.source)

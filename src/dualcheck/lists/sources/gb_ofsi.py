@@ -33,7 +33,8 @@ def _name_prop(row: dict[str, str]) -> str:
 def _group(group_id: str, rows: list[dict[str, str]]) -> Record:
     first = rows[0]
     schema = SCHEMAS.get((clean(first["Group Type"]) or "").lower(), "LegalEntity")
-    rec = Record(f"gb-ofsi-{group_id}", schema, {"rows": rows})
+    # the source record keeps each published row without its empty cells (most of the 36 are empty)
+    rec = Record(f"gb-ofsi-{group_id}", schema, {"rows": [{k: v for k, v in row.items() if v} for row in rows]})
     for row in sorted(rows, key=lambda r: _name_prop(r) != "name"):
         given = [row[f"Name {i}"] for i in range(1, 6)]
         rec.add(_name_prop(row), person_name(*given, row["Name 6"]))
