@@ -226,3 +226,27 @@ def test_health_names_the_rule_set(sqlite_db: Database, settings_for: Any, rules
     client = TestClient(create_app(settings_for(sqlite_db), sqlite_db))
     health = client.get("/health").json()
     assert health["data_versions"]["rules"]["eu-2021-821"]["version"] == rules.version
+
+
+@pytest.mark.xdist_group("check_loaded")
+def test_scenarios_through_the_cli_and_the_api(loaded_db: Database, settings_for: Any,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The contract's two doors give the scenario answers too (scenarios without stated hits)."""
+    settings = settings_for(loaded_db)
+    client = TestClient(create_app(settings, loaded_db))
+    failures = {}
+    for path in scenario_files():
+        doc = read(path)
+        if "_screening" in doc:
+            continue
+        as_of = doc["expected"].get("as_of")
+        response = client.post("/api/v1/checks", json=doc, params={"as_of": as_of} if as_of else None)
+        assert response.status_code == 200, response.text
+        code, out, _err = _run_cli(["check", str(path), "--format", "json", *(["--as-of", as_of] if as_of else [])],
+                                   capsys)
+        assert code == 0
+        for door, answer in (("api", response.json()), ("cli", json.loads(out))):
+            problems = mismatches(doc["expected"], answer)
+            if problems:
+                failures[f"{door} {path.name}"] = problems
+    assert not failures, failures
