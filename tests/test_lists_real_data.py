@@ -4,6 +4,7 @@ and /health. The full load is built once per test session (one xdist group) and 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -57,11 +58,18 @@ def dualcheck(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def loaded(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> dict[str, Any]:
-    """Every list file loaded through the CLI into a fresh SQLite home (built once)."""
-    home = tmp_path_factory.mktemp("lists-home")
-    run = dualcheck(home, "lists", "load", str(data_dir / "lists"), "--output", "json")
-    assert run.returncode == 0, run.stderr
-    return {"home": home, "results": json.loads(run.stdout)["loaded"]}
+    """Every list file loaded through the CLI into a fresh SQLite home, built once for the whole
+    run: the first xdist worker builds it under a file lock, the other reuses it."""
+    shared = tmp_path_factory.getbasetemp().parent / "lists-real-data"
+    shared.mkdir(exist_ok=True)
+    with (shared / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        output = shared / "load.json"
+        if not output.exists():
+            run = dualcheck(shared / "home", "lists", "load", str(data_dir / "lists"), "--output", "json")
+            assert run.returncode == 0, run.stderr
+            output.write_text(run.stdout)
+    return {"home": shared / "home", "results": json.loads(output.read_text())["loaded"]}
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ Names and shapes (stable; other domains depend on them):
   ``caption``, ``properties`` ({followthemoney property: [values]}: name, alias, weakAlias,
   previousName, firstName, lastName, birthDate, birthPlace, nationality, citizenship, country,
   gender, passportNumber, idNumber, registrationNumber, taxNumber, imoNumber, swiftBic, address,
-  notes, program ...; countries are ISO alpha-2 lower case, dates ISO and possibly partial),
+  notes, program ...; countries are followthemoney codes: ISO alpha-2 in lower case, or a code
+  of a former state such as "yucs"; dates are ISO and possibly partial),
   ``programmes``, ``weak_aliases`` (weak a.k.a.s, also in ``properties["weakAlias"]``), and
   ``listed_on`` / ``origin`` (list of origin inside the US CSL) when the list says so.
 - ``iter_current_entities(session)``: every entity of the current version of every list.
