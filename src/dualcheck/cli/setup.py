@@ -11,9 +11,9 @@ from pathlib import Path
 
 from dualcheck.cli.common import console, database, settings
 from dualcheck.cli.lists import setup_step as lists_setup_step
+from dualcheck.controls.service import setup_step as controls_setup_step
 from dualcheck.db.engine import Database
 from dualcheck.errors import ConfigError
-from dualcheck.controls.service import setup_step as controls_setup_step
 
 SetupStep = Callable[[Database, Path], str]
 

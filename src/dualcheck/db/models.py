@@ -1,10 +1,10 @@
 """Imports every domain's ORM tables so that Base.metadata is complete (for Alembic checks)."""
 
 from dualcheck.check import models as check_models
-from dualcheck.licences import models as licences_models
 from dualcheck.controls import models as controls_models
 from dualcheck.db.base import Base
 from dualcheck.ledger import models as ledger_models
+from dualcheck.licences import models as licences_models
 from dualcheck.lists import models as lists_models
 from dualcheck.screening import models as screening_models
 
