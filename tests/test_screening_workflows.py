@@ -26,6 +26,7 @@ from dualcheck.screening.decisions import record_decision
 from dualcheck.screening.models import Counterparty
 from dualcheck.screening.runs import delta_index, export_hits, latest_change, run_hits, run_screening
 from dualcheck.screening.service import forget_indexes
+from dualcheck.screening.subjects import query_subject
 
 FIX = Path(__file__).parent / "fixtures" / "screening"
 MAPPING = parse_mapping(["ref=Customer ID", "name=Company Name", "schema=Type", "country=Land", "birth_date=Born"])
@@ -107,9 +108,17 @@ def test_bad_counterparty_file_writes_nothing(sqlite_db: Database) -> None:
         assert session.execute(select(Counterparty)).first() is None
 
 
-def test_screen_parties_rejects_unusable_parties(sqlite_db: Database) -> None:
+def test_screen_parties_rejects_unusable_parties(sqlite_db: Database, settings_for) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_for(sqlite_db)
     _load(sqlite_db, "parties_2025-01-01.ftm.json")
-    index = get_index(sqlite_db)
+    built = get_index(sqlite_db)
+    [stored_file] = (settings.home / "indexes").glob("screening-*.pickle")
+    forget_indexes()
+    index = get_index(sqlite_db)  # the next process loads the stored index instead of rebuilding
+    assert index is not built and len(index) == len(built) == 4
+    assert [h.entity.entity_id for h in index.search(query_subject("Ivan Petrov"))] == ["tl-p1"]
+    _load(sqlite_db, "parties_2025-02-01.ftm.json")
+    assert len(get_index(sqlite_db)) == 5 and not stored_file.exists()  # new list version: rebuilt
     with pytest.raises(BadInput, match=r"parties\[1\]"):
         screen_parties(index, [{"name": "Ivan Petrov"}, {"name": "  "}])
     vessel = screen_parties(index, [{"name": "Ocean Pearl", "schema": "Person"}])[0]

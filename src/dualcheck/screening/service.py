@@ -2,24 +2,34 @@
 
 The index is built from the current version of every loaded list and cached per database; it is
 rebuilt when the set of current list versions changes (checked at most every
-``VERSION_CHECK_SECONDS``, so a query does not cost a database round trip).
+``VERSION_CHECK_SECONDS``, so a query does not cost a database round trip). A built index is also
+stored under ``DUALCHECK_HOME/indexes`` (keyed by database, list versions, configuration and code),
+so that the next process, such as the next `dualcheck screen`, loads it instead of rebuilding.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dualcheck import __version__
+from dualcheck.config import get_settings
 from dualcheck.db.engine import Database
 from dualcheck.screening.index import Hit, ScreeningIndex
 from dualcheck.screening.scoring import Scorer, default_scorer
 from dualcheck.screening.subjects import Subject, listed_subject
 
 VERSION_CHECK_SECONDS = 5.0
+log = logging.getLogger("dualcheck.screening")
 
 
 def build_index(session: Session, scorer: Scorer | None = None) -> ScreeningIndex:
@@ -58,10 +68,50 @@ def get_index(db: Database, *, max_age: float = VERSION_CHECK_SECONDS) -> Screen
         with db.session() as session:
             key = _versions_key(current_versions(session))
             if cached is None or cached.key != key:
-                cached = _Cached(build_index(session), key, now)
+                cached = _Cached(_stored_or_built(session, db, key), key, now)
                 _cache[db.url] = cached
         cached.checked = now
         return cached.index
+
+
+def _code_fingerprint() -> str:
+    """Changes whenever the screening code or its data files change: a stored index is then stale."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted([*root.glob("*.py"), *root.glob("data/*")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _stored_or_built(session: Session, db: Database, key: tuple[tuple[str, str], ...]) -> ScreeningIndex:
+    """The index from DUALCHECK_HOME/indexes when one was stored for the same database, list versions,
+    configuration and code; otherwise built (and stored for the next process, e.g. the next CLI call)."""
+    if not key:
+        return build_index(session)
+    name = hashlib.sha256(repr((db.url, key, default_scorer().config.version, _code_fingerprint())).encode())
+    path = get_settings().home / "indexes" / f"screening-{name.hexdigest()[:24]}.pickle"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                stored = pickle.load(fh)
+            if isinstance(stored, ScreeningIndex):
+                stored.scorer = default_scorer()
+                return stored
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            log.warning("stored screening index %s unreadable; rebuilding", path.name)
+    index = build_index(session)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("screening-*.pickle"):
+            old.unlink(missing_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)  # atomic: a concurrent reader sees the old file or the whole new one
+    except OSError as exc:
+        log.warning("screening index not stored (%s)", exc.strerror)
+    return index
 
 
 def forget_indexes() -> None:
