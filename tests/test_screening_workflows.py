@@ -153,6 +153,12 @@ def test_screen_command_contract_and_bad_input(sqlite_db: Database, settings_for
         assert code == 2 and field in err and len(err.strip().splitlines()) == 1
 
 
+def test_screening_without_lists_is_an_error_not_a_pass(sqlite_db: Database, settings_for, capsys) -> None:  # type: ignore[no-untyped-def]
+    settings_for(sqlite_db)
+    code, out, err = _cli(capsys, "screen", "Ivan Petrov")
+    assert code == 2 and "no restricted-party list is loaded" in err and out == ""
+
+
 def test_bench_commands_contract(sqlite_db: Database, settings_for, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings_for(sqlite_db)
     _load(sqlite_db, "parties_2025-01-01.ftm.json")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from dualcheck import __version__
 from dualcheck.config import get_settings
 from dualcheck.db.engine import Database
+from dualcheck.errors import ConfigError
 from dualcheck.screening.index import Hit, ScreeningIndex
 from dualcheck.screening.scoring import Scorer, default_scorer
 from dualcheck.screening.subjects import Subject, listed_subject
@@ -159,6 +160,9 @@ def result_document(index: ScreeningIndex, query: Subject, raw: dict[str, Any], 
 
 def screen_one(index: ScreeningIndex, query: Subject, raw: dict[str, Any], threshold: float | None = None,
                *, limit: int = 25) -> dict[str, Any]:
+    if not index.list_versions:  # "no hits" against no list would be a silent pass
+        raise ConfigError("no restricted-party list is loaded: run `dualcheck lists load PATH` "
+                          "(or `dualcheck setup`) first")
     cut = index.scorer.config.threshold if threshold is None else threshold
     hits = index.search(query, cut, limit=limit)
     return result_document(index, query, raw, hits, cut)
