@@ -149,6 +149,7 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
     qt, lt = query.tokens, listed.tokens
     abjad = query.abjad != listed.abjad  # skeletons bridge an abjad and a vowelled script only
     initials = query.person or listed.person
+    weight = weights.lookup
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs: list[tuple[str, str, float, float]] = []  # shown query part, listed part, similarity, weight
@@ -161,7 +162,7 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
             js = positions.get(a)
             if js:
                 j = js.pop(0)
-                pairs.append((a, a, 1.0, weights.weight(a)))
+                pairs.append((a, a, 1.0, weight(a)))
                 used_q.add(i)
                 used_l.add(j)
     # 2. tokens written together on one side and apart on the other ("Abd al-Qadir" / "Abdalqadir")
@@ -177,15 +178,16 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
                 other_used.add(j)
                 merged = " ".join(side[k] for k in run)
                 shown = (merged, other[j]) if in_query else (other[j], merged)
-                pairs.append((shown[0], shown[1], sim, weights.weight(other[j])))
+                pairs.append((shown[0], shown[1], sim, weight(other[j])))
     # 3. the best fuzzy pairs among the rest
     candidates = []
     for i, a in enumerate(qt):
         if i in used_q:
             continue
+        len_a = len(a)
         for j, b in enumerate(lt):
             # tokens of very different length can only be an initial or an abjad skeleton
-            if j not in used_l and (abjad or abs(len(a) - len(b)) <= 3 or len(a) == 1 or len(b) == 1):
+            if j not in used_l and (abjad or abs(len_a - len(b)) <= 3 or len_a == 1 or len(b) == 1):
                 sim = token_similarity(a, b, params, abjad, initials)
                 if sim > 0:
                     # ties broken by position so that the result does not depend on argument order
@@ -195,7 +197,7 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
         if i not in used_q and j not in used_l:
             used_q.add(i)
             used_l.add(j)
-            pairs.append((qt[i], lt[j], -neg, (weights.weight(qt[i]) + weights.weight(lt[j])) / 2))
+            pairs.append((qt[i], lt[j], -neg, (weight(qt[i]) + weight(lt[j])) / 2))
     how = "transliterated" if query.script_form or listed.script_form else "tokens"
     return _scored(qt, lt, pairs, query, listed, weights, params, how, used_q, used_l)
 
@@ -205,19 +207,22 @@ def _scored(qt: tuple[str, ...], lt: tuple[str, ...], pairs: list[tuple[str, str
             used_q: set[int], used_l: set[int]) -> NameComparison:
     if not pairs:
         return NO_MATCH
-    num = sum(sim * w for _, _, sim, w in pairs)
-    den = sum(w for _, _, _, w in pairs)
+    num = den = 0.0
+    for _, _, sim, w in pairs:
+        num += sim * w
+        den += w
     evidence = num
-    free_q = [i for i in range(len(qt)) if i not in used_q]
-    free_l = [j for j in range(len(lt)) if j not in used_l]
-    shown = pairs
+    unmatched_q = tuple(t for i, t in enumerate(qt) if i not in used_q)
+    unmatched_l = tuple(t for j, t in enumerate(lt) if j not in used_l)
     # a fully matched shorter name: the longer one's extra names are likely middle names
-    one_side_complete = not free_q or not free_l
-    rate = params.unmatched_extra_names if one_side_complete and len(shown) >= 2 else params.unmatched
-    den += rate * (sum(weights.weight(qt[i]) for i in free_q) + sum(weights.weight(lt[j]) for j in free_l))
+    one_side_complete = not unmatched_q or not unmatched_l
+    rate = params.unmatched_extra_names if one_side_complete and len(pairs) >= 2 else params.unmatched
+    if unmatched_q or unmatched_l:
+        weight = weights.lookup
+        den += rate * (sum(weight(t) for t in unmatched_q) + sum(weight(t) for t in unmatched_l))
     # legal forms: same class is weak support, a different one weak evidence against
-    qc, lc = set(query.org_classes), set(listed.org_classes)
-    if qc or lc:
+    if query.org_classes or listed.org_classes:
+        qc, lc = set(query.org_classes), set(listed.org_classes)
         if qc & lc:
             num += params.org_class_weight
             den += params.org_class_weight
@@ -228,6 +233,6 @@ def _scored(qt: tuple[str, ...], lt: tuple[str, ...], pairs: list[tuple[str, str
     if evidence < params.min_evidence:
         score *= (evidence / params.min_evidence) ** 0.5
     return NameComparison(
-        score=max(0.0, min(1.0, score)), pairs=tuple((a, b, round(sim, 3)) for a, b, sim, _ in shown),
-        unmatched_query=tuple(qt[i] for i in free_q), unmatched_listed=tuple(lt[j] for j in free_l), how=how,
+        score=max(0.0, min(1.0, score)), pairs=tuple([(a, b, round(sim, 3)) for a, b, sim, _ in pairs]),
+        unmatched_query=unmatched_q, unmatched_listed=unmatched_l, how=how,
     )

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import methodcaller
 from pathlib import Path
 
 import normality
@@ -39,6 +40,8 @@ ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _VOWELS = re.compile(r"[aeiouyw]+")
 _DOUBLED = re.compile(r"(.)\1+")
+# a function, not the template r"\1": re expands a template in Python on every match, five times slower
+_FIRST_GROUP = methodcaller("group", 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +144,42 @@ def _correct_legal_words(normal: str, forms: LegalForms) -> str:
 
 @lru_cache(maxsize=100_000)
 def _corrected(token: str) -> str:
-    words = legal_forms().correctable
-    if token in words or not token.isascii() or not token.isalpha():
+    if token in _correctable_set() or not token.isascii() or not token.isalpha():
         return token
     if len(token) == 5:
         # five letters: only swapped letters ("jiont"), a substitution would turn "point" into "joint"
-        swapped = [w for w in words if len(w) == 5 and sorted(w) == sorted(token) and OSA.distance(w, token) == 1]
+        swapped = [w for w in _five_letter_anagrams().get("".join(sorted(token)), ()) if OSA.distance(w, token) == 1]
         return swapped[0] if swapped else token
     if len(token) >= 6:
-        found = process.extractOne(token, words, scorer=OSA.distance, score_cutoff=1 if len(token) < 9 else 2)
+        cutoff = 1 if len(token) < 9 else 2
+        found = process.extractOne(token, _correctable_near(len(token), cutoff), scorer=OSA.distance,
+                                   score_cutoff=cutoff)
         if found is not None:
             return str(found[0])
     return token
+
+
+@lru_cache(maxsize=1)
+def _correctable_set() -> frozenset[str]:
+    return frozenset(legal_forms().correctable)
+
+
+@lru_cache(maxsize=1)
+def _five_letter_anagrams() -> dict[str, tuple[str, ...]]:
+    """Five-letter correctable words by their sorted letters (in the configured order)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for word in legal_forms().correctable:
+        if len(word) == 5:
+            key = "".join(sorted(word))
+            found[key] = (*found.get(key, ()), word)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _correctable_near(length: int, edits: int) -> tuple[str, ...]:
+    """The correctable words a token of this length can reach within the edits: each edit changes the
+    length by one at most, so the others need not be compared (same order, so the same choice)."""
+    return tuple(w for w in legal_forms().correctable if abs(len(w) - length) <= edits)
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +236,7 @@ def skeleton(token: str) -> str:
     """Consonant skeleton: abjad transliterations (Arabic, Hebrew) carry no vowels nor doubled letters."""
     if not token.isalpha():
         return token
-    return _DOUBLED.sub(r"\1", _VOWELS.sub("", token))
+    return _DOUBLED.sub(_FIRST_GROUP, _VOWELS.sub("", token))
 
 
 # Spellings that differ only by romanisation convention (Yevgeniy / Evgeny, Mikhail / Michail,
@@ -222,12 +249,18 @@ _ROMANISATION = (
 )
 
 
+# a token none of the rules applies to skips the loop (no rule can then apply after another)
+_ANY_ROMANISATION = re.compile("|".join(re.escape(old) for old, _ in _ROMANISATION))
+
+
 @lru_cache(maxsize=400_000)
 def romanisation_key(token: str) -> str:
     if not token.isalpha():
         return token
     key = token
+    if _ANY_ROMANISATION.search(key) is None:
+        return _DOUBLED.sub(_FIRST_GROUP, key)
     for old, new in _ROMANISATION:
         if old in key:
             key = key.replace(old, new)
-    return _DOUBLED.sub(r"\1", key)
+    return _DOUBLED.sub(_FIRST_GROUP, key)

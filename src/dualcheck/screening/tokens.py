@@ -25,6 +25,10 @@ class TokenWeights:
         self.floor = floor
         self._cache: dict[str, float] = {}
 
+    def lookup(self, token: str) -> float:
+        """``weight``, with the cached case a dictionary hit (the name comparison asks for every token)."""
+        return self._cache.get(token) or self.weight(token)
+
     def rarity(self, token: str) -> float:
         """1.0 for a token seen once, towards 0 for a token in every name."""
         df = self.frequencies.get(token)
