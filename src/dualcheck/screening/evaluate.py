@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -142,6 +143,7 @@ def bench_pairs(cases: list[Case], *, algorithm: str, threshold: float, scorer: 
     else:
         raise BadInput(f"unknown algorithm {algorithm!r} (one of {', '.join(ALGORITHMS)})", location="--algorithm")
     scores: list[float] = []
+    load_before = os.getloadavg()[0]
     start, cpu_start = time.perf_counter(), time.process_time()
     for i, case in enumerate(cases, start=1):
         scores.append(score(case))
@@ -155,7 +157,9 @@ def bench_pairs(cases: list[Case], *, algorithm: str, threshold: float, scorer: 
                            # the same per second of this process's CPU time: what the matcher does on a
                            # core of its own when the machine is shared
                            "pairs_per_cpu_second": round(len(cases) / cpu, 1) if cpu else None,
-                           "algorithm": algorithm, "best_threshold": t_best, "best_f1": f1_best}
+                           "algorithm": algorithm, "best_threshold": t_best, "best_f1": f1_best,
+                           # the wall-clock figure depends on what else runs: the 1-minute load average
+                           "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
     if algorithm == "dualcheck":
         doc["configuration"] = scorer.config.summary()
     return doc, scores
