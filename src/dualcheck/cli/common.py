@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dualcheck.config import Settings, get_settings
 from dualcheck.db.engine import Database, get_database
-from dualcheck.errors import ConfigError
+from dualcheck.errors import BadInput, ConfigError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -72,3 +73,13 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
 
 def fail(message: str, code: int = 2) -> None:
     raise ConfigError(message) if code == 2 else typer.Exit(code)
+
+
+def date_option(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD command-line option, or None; a bad value is one line naming the option (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"not a YYYY-MM-DD date: {value!r}", source=option) from None

@@ -12,7 +12,17 @@ from typing import Any
 import typer
 
 from dualcheck.cli import bench
-from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, progress, settings
+from dualcheck.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    database,
+    date_option,
+    emit,
+    emit_json,
+    progress,
+    settings,
+)
 from dualcheck.errors import BadInput
 
 app = typer.Typer(help="Control lists: load, browse, search, diff, check parameters, product register.",
@@ -36,13 +46,6 @@ def _say(text: str) -> None:
     console.print(text, highlight=False, markup=False)
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"not a YYYY-MM-DD date: {value!r}", source=option) from None
 
 
 def _catalog(as_of: str | None) -> Any:
@@ -50,7 +53,7 @@ def _catalog(as_of: str | None) -> Any:
 
     db = database()
     with db.session() as session:
-        return load_catalog(session, _date(as_of, "--as-of") or dt.date.today())
+        return load_catalog(session, date_option(as_of, "--as-of") or dt.date.today())
 
 
 @app.command("load")
@@ -64,7 +67,7 @@ def load_cmd(paths: list[Path] = typer.Argument(..., help="Files or folders of c
     db = database()
     files = sum(1 for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
     with progress("parsing control-list files", total=files or None) as advance:
-        results = load(db, paths, actor=settings().actor, valid_from=_date(valid_from, "--valid-from"),
+        results = load(db, paths, actor=settings().actor, valid_from=date_option(valid_from, "--valid-from"),
                        on_parsed=advance)
     doc = {"results": [r.as_dict() for r in results]}
 
@@ -100,7 +103,7 @@ def show_cmd(code: str = typer.Argument(..., help="Entry or sub-item, e.g. 6A005
 
     if list_name != "eu-annex-i":
         with database().session() as session:
-            other = show_other(session, list_name, code, _date(as_of, "--as-of"))
+            other = show_other(session, list_name, code, date_option(as_of, "--as-of"))
         emit(other, fmt, _each("lines", lambda r: f"{r['code']} [{r['kind']}] {r['text']}"))
         return
     doc = show(_catalog(as_of), code, depth=depth)
@@ -205,17 +208,9 @@ def coverage_cmd(as_of: str | None = AsOfOption, fmt: OutputFormat = FormatOptio
 def us_cmd(eccn: str = typer.Argument(...), country: str | None = typer.Option(None, "--country"),
            fmt: OutputFormat = FormatOption) -> None:
     """The US view: an ECCN's reasons for control and, with --country, the Commerce Country Chart answer."""
-    from dualcheck.errors import NotFound
+    from dualcheck.controls.service import us_view
 
-    catalog = _catalog(None)
-    entry = catalog.lookup_eccn(eccn)
-    if entry is None:
-        raise NotFound(f"ECCN {eccn}: not in the loaded US CCL")
-    doc: dict[str, Any] = {"eccn": entry.eccn, "heading": entry.heading, "reasons": entry.reasons,
-                           "chart_controls": entry.chart_controls, "version": entry.version}
-    if country:
-        required, reasons = catalog.us_licence_required(eccn, country)
-        doc.update(country=country, licence_required=required, licence_reasons=reasons)
+    doc = us_view(_catalog(None), eccn, country)
     emit(doc, fmt, lambda d: console.print_json(json.dumps(d, default=str)))
 
 
@@ -284,7 +279,7 @@ def classify(text: str = typer.Argument(..., help="Free-text product description
 
     db = database()
     with db.write_session() as session:
-        doc = classify_document(session, text, top=top, as_of=_date(as_of, "--as-of"), actor=settings().actor)
+        doc = classify_document(session, text, top=top, as_of=date_option(as_of, "--as-of"), actor=settings().actor)
 
     def render(d: dict[str, Any]) -> None:
         _say(f"control list {d['control_list_version']}")

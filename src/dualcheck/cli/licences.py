@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, settings
+from dualcheck.cli.common import FormatOption, OutputFormat, console, database, date_option, emit, emit_json, settings
 from dualcheck.errors import BadInput
 
 licences_app = typer.Typer(help="Licences, their balances, reservations, use and reports.", no_args_is_help=True)
@@ -29,13 +29,6 @@ FromOption = typer.Option(None, "--from", help="First day (YYYY-MM-DD), inclusiv
 ToOption = typer.Option(None, "--to", help="Last day (YYYY-MM-DD), inclusive.")
 
 
-def _day(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"not a date (YYYY-MM-DD): {value!r}", location=field) from None
 
 
 def _transaction(path: Path) -> dict[str, Any]:
@@ -52,7 +45,7 @@ def _transaction(path: Path) -> dict[str, Any]:
 
 def _as_of(value: str | None, tx: dict[str, Any], source: str) -> dt.date:
     if value:
-        day = _day(value, "--as-of")
+        day = date_option(value, "--as-of")
         assert day is not None
         return day
     if tx.get("date"):
@@ -202,7 +195,8 @@ def report_usage_cmd(licence: str | None = typer.Option(None, "--licence", help=
     from dualcheck.licences.reports import usage_report
 
     with database().session() as session:
-        _print_json(usage_report(session, reference=licence, since=_day(since, "--from"), until=_day(until, "--to")))
+        _print_json(usage_report(session, reference=licence, since=date_option(since, "--from"),
+                                 until=date_option(until, "--to")))
 
 
 @report_app.command("general")
@@ -212,8 +206,8 @@ def report_general_cmd(authorisation: str | None = typer.Option(None, "--authori
     from dualcheck.licences.reports import general_authorisation_report
 
     with database().session() as session:
-        _print_json(general_authorisation_report(session, authorisation=authorisation, since=_day(since, "--from"),
-                                                 until=_day(until, "--to")))
+        _print_json(general_authorisation_report(session, authorisation=authorisation,
+                                                 since=date_option(since, "--from"), until=date_option(until, "--to")))
 
 
 @report_app.command("expiring")
@@ -318,7 +312,7 @@ def evidence_pack_cmd(output: Path = typer.Option(..., "--output", "-o", help="Z
     """Write an evidence pack (ZIP) for a transaction or a period."""
     from dualcheck.licences.evidence import build_evidence_pack
 
-    start, end = _day(since, "--from"), _day(until, "--to")
+    start, end = date_option(since, "--from"), date_option(until, "--to")
     with database().write_session() as session:
         data, manifest = build_evidence_pack(
             session, transaction_id=transaction, actor=settings().actor,

@@ -8,20 +8,12 @@ from typing import Any
 
 import typer
 
-from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, progress, settings
-from dualcheck.errors import BadInput
+from dualcheck.cli.common import FormatOption, OutputFormat, console, database, date_option, emit, progress, settings
 
 app = typer.Typer(help="Restricted-party lists: load official files, versions, diffs, updates.",
                   no_args_is_help=True)
 
 
-def _date_option(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{value!r} is not a date YYYY-MM-DD", source=option) from None
 
 
 def setup_step(db: Any, data_dir: Path) -> str:
@@ -49,7 +41,7 @@ def load(paths: list[Path] = typer.Argument(..., help="List files or folders (fo
          fmt: str | None = typer.Option(None, "--format", help="Force a format (see `lists formats`)."),
          output: OutputFormat = typer.Option(OutputFormat.text, "--output", help="text or json.")) -> None:
     """Load restricted-party list files; the same bytes again are a no-op."""
-    results = load_files(paths, _date_option(published, "--published"), fmt)
+    results = load_files(paths, date_option(published, "--published"), fmt)
 
     def render(doc: list[dict[str, Any]]) -> None:
         for row in doc:

@@ -115,6 +115,19 @@ def show_other(session: Session, list_name: str, code: str, as_of: dt.date | Non
             "lines": [{"code": r.code, "kind": r.kind, "text": r.text, "data": r.data} for r in rows]}
 
 
+def us_view(catalog: ControlCatalog, eccn: str, country: str | None = None) -> dict[str, Any]:
+    """The US CCL entry of an ECCN (reasons for control) and, for a country, the Country Chart answer."""
+    entry = catalog.lookup_eccn(eccn)
+    if entry is None:
+        raise NotFound(f"ECCN {eccn}: not in the loaded US CCL")
+    doc: dict[str, Any] = {"eccn": entry.eccn, "heading": entry.heading, "reasons": entry.reasons,
+                           "chart_controls": entry.chart_controls, "version": entry.version}
+    if country:
+        required, reasons = catalog.us_licence_required(eccn, country)
+        doc.update(country=country, licence_required=required, licence_reasons=reasons)
+    return doc
+
+
 def search(catalog: ControlCatalog, text: str, *, top: int = 10) -> dict[str, Any]:
     """Full-text search over provisions (the classifier's index without the not-listed logic)."""
     candidates = catalog.index().classify(text, top=top)

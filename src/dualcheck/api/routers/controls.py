@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from dualcheck.api.deps import actor, db_session, write_session
 from dualcheck.controls import service
 from dualcheck.controls.catalog import ControlCatalog, load_catalog
-from dualcheck.errors import NotFound
 
 router = APIRouter(tags=["controls"])
 
@@ -97,15 +96,7 @@ def coverage(as_of: dt.date | None = None, session: Session = Depends(db_session
 @router.get("/controls/us/{eccn}")
 def us_view(eccn: str, country: str | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
     catalog = _catalog(session, None)
-    entry = catalog.lookup_eccn(eccn)
-    if entry is None:
-        raise NotFound(f"ECCN {eccn}: not in the loaded US CCL")
-    doc: dict[str, Any] = {"eccn": entry.eccn, "heading": entry.heading, "reasons": entry.reasons,
-                           "chart_controls": entry.chart_controls, "version": entry.version}
-    if country:
-        required, reasons = catalog.us_licence_required(eccn, country)
-        doc.update(country=country, licence_required=required, licence_reasons=reasons)
-    return doc
+    return service.us_view(catalog, eccn, country)
 
 
 @router.put("/controls/items")
