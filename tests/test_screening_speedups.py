@@ -15,6 +15,8 @@ from rapidfuzz.distance import OSA
 
 from dualcheck.screening import normalize
 from dualcheck.screening.normalize import legal_forms, romanisation_key, skeleton
+from dualcheck.screening.scoring import Scorer
+from dualcheck.screening.subjects import query_subject
 
 # letters the romanisation rules and the legal-form words are made of, so that rules do fire
 RULE_LETTERS = "abcdehijknopqrstuvwxyz"
@@ -89,3 +91,27 @@ def test_ascii_tokens_as_defined(text: str) -> None:
     text = text.casefold()
     latin = text if text.isascii() else normalize._to_ascii(text)
     assert normalize._ascii_tokens(text) == re.sub(r"[^a-z0-9]+", " ", latin).split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["Person", "Organization", "Vessel"]), st.sampled_from(["Person", "Organization", "Vessel"]),
+       st.sampled_from([None, "1970", "1970-05-01", "1985-02-03"]), st.sampled_from([None, "1970-05-01", "1971"]),
+       st.sampled_from([None, "RU", "DE"]), st.sampled_from([None, "RU", "FR"]),
+       st.sampled_from([None, "male", "female"]), st.sampled_from([None, "female"]),
+       st.sampled_from([None, "AB123"]), st.sampled_from([None, "AB123", "CD999"]))
+def test_skipping_idle_qualifiers_changes_no_score(schema_q: str, schema_l: str, dob_q: str | None,
+                                                    dob_l: str | None, country_q: str | None,
+                                                    country_l: str | None, gender_q: str | None,
+                                                    gender_l: str | None, id_q: str | None,
+                                                    id_l: str | None) -> None:
+    query = query_subject("Ivan Petrov", schema=schema_q, birth_date=dob_q, country=country_q, gender=gender_q,
+                          identifiers=[id_q] if id_q else None)
+    listed = query_subject("Petrov Ivan Ivanovich", schema=schema_l, birth_date=dob_l, country=country_l,
+                           gender=gender_l, identifiers=[id_l] if id_l else None)
+    fast = Scorer()
+    slow = Scorer()
+    slow.skip_idle_qualifiers = False
+    assert fast.skip_idle_qualifiers
+    a, b = fast.score(query, listed), slow.score(query, listed)
+    assert a.score == b.score
+    assert [c.as_dict() for c in a.explanation] == [c.as_dict() for c in b.explanation]

@@ -156,6 +156,20 @@ def schema_incompatible(ctx: Context) -> Measured:
     return NOTHING
 
 
+# These qualifiers measure nothing unless both sides state the fact they compare (or the schemas
+# differ): ``qualifiers_idle`` tells, for one pair, that all of them would measure nothing.
+IDLE_WITHOUT_DATA = frozenset({
+    "identifier_mismatch", "dob_match", "dob_day_disjoint", "dob_year_disjoint", "country_match",
+    "country_mismatch", "gender_mismatch", "schema_mismatch", "schema_incompatible",
+})
+
+
+def qualifiers_idle(query: Subject, listed: Subject) -> bool:
+    return (query.schema == listed.schema and not (query.birth_dates and listed.birth_dates)
+            and not (query.countries and listed.countries) and not (query.gender and listed.gender)
+            and not (query.identifiers and listed.identifiers))
+
+
 FEATURES: dict[str, Feature] = {f.__name__: f for f in (
     name_match, weak_alias_match, identifier_match, identifier_mismatch, dob_match, dob_day_disjoint,
     dob_year_disjoint, country_match, country_mismatch, gender_mismatch, schema_mismatch, schema_incompatible,

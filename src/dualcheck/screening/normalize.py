@@ -23,17 +23,19 @@ from rapidfuzz.distance import OSA
 from rigour._core import person_name_prefixes_list
 from rigour.names import (
     extract_org_types,
-    normalize_name,
     remove_org_types,
     remove_person_prefixes,
     replace_org_types_compare,
 )
 from rigour.text import ascii_text, metaphone
+from rigour.text.normalize import Normalize, normalize
 from rigour.text.scripts import text_scripts
 
 from dualcheck.errors import BadInput
 
 MAX_NAME_LENGTH = 500
+# what rigour's normalize_name does, without building the flags on every call
+_NAME_FLAGS = Normalize.CASEFOLD | Normalize.NAME
 PERSON_SCHEMAS = frozenset({"Person"})
 # scripts written without (most) vowels: their transliterations are compared by consonant skeleton
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
@@ -131,6 +133,8 @@ class LegalForms:
     words: dict[str, str]
     written_together: tuple[tuple[str, str], ...]  # longest first
     correctable: tuple[str, ...]
+    # the written-together forms an ASCII name can contain (none today: they are Chinese, Japanese, Korean)
+    written_together_ascii: tuple[tuple[str, str], ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -139,7 +143,8 @@ def legal_forms() -> LegalForms:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     together = sorted(((str(k), str(v)) for k, v in doc["written_together"].items()), key=lambda kv: -len(kv[0]))
     return LegalForms(words={str(k): str(v) for k, v in doc["words"].items()}, written_together=tuple(together),
-                      correctable=tuple(str(w) for w in doc["correctable"]))
+                      correctable=tuple(str(w) for w in doc["correctable"]),
+                      written_together_ascii=tuple((w, f) for w, f in together if w.isascii()))
 
 
 def _correct_legal_words(normal: str, forms: LegalForms) -> str:
@@ -201,11 +206,11 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
     is_person = schema in PERSON_SCHEMAS
     if is_person and text.split(" ", 1)[0].strip(".").casefold() in _prefix_heads():
         text = remove_person_prefixes(text)
-    normal = normalize_name(text) or ""
+    normal = normalize(text, _NAME_FLAGS) or ""
     classes: set[str] = set()
     forms = legal_forms()
     if not is_person and normal:
-        for written, form in forms.written_together:
+        for written, form in forms.written_together if not normal.isascii() else forms.written_together_ascii:
             if written in normal:
                 normal = normal.replace(written, " ").strip()
                 classes.add(form)

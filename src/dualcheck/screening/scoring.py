@@ -14,7 +14,7 @@ from typing import Any
 
 from dualcheck.errors import ConfigError
 from dualcheck.screening.config import ScoringConfig, default_config
-from dualcheck.screening.features import FEATURES, Context, Detail, Feature
+from dualcheck.screening.features import FEATURES, IDLE_WITHOUT_DATA, Context, Detail, Feature, qualifiers_idle
 from dualcheck.screening.names import NameComparison
 from dualcheck.screening.subjects import Subject
 from dualcheck.screening.tokens import TokenWeights, default_weights
@@ -60,6 +60,8 @@ class Scorer:
             (f.name, f.weight, FEATURES[f.name]) for f in self.config.features if not f.qualifier]
         self.qualifiers: list[tuple[str, float, Feature]] = [
             (f.name, f.weight, FEATURES[f.name]) for f in self.config.features if f.qualifier]
+        # most pairs (names alone, or facts on one side only) give the qualifiers nothing to measure
+        self.skip_idle_qualifiers = all(name in IDLE_WITHOUT_DATA for name, _, _ in self.qualifiers)
 
     def score(self, query: Subject, listed: Subject) -> Scored:
         ctx = Context(query=query, listed=listed, weights=self.weights, params=self.params)
@@ -74,6 +76,8 @@ class Scorer:
         if main <= 0:
             return Scored(0.0, ctx.best_pair[0], ctx.best_pair[1], ctx.best_name, tuple(parts))
         total = main
+        if self.skip_idle_qualifiers and qualifiers_idle(query, listed):
+            return Scored(max(0.0, min(1.0, total)), ctx.best_pair[0], ctx.best_pair[1], ctx.best_name, tuple(parts))
         for name, weight, func in self.qualifiers:
             measured = func(ctx)
             if measured.value > 0:

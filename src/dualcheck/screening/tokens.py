@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,11 +24,13 @@ class TokenWeights:
         self.frequencies = frequencies
         self.total_names = max(total_names, 2)
         self.floor = floor
-        self._cache: dict[str, float] = {}
+        self._cache = _WeightCache(self._computed)
 
-    def lookup(self, token: str) -> float:
-        """``weight``, with the cached case a dictionary hit (the name comparison asks for every token)."""
-        return self._cache.get(token) or self.weight(token)
+    @property
+    def lookup(self) -> Callable[[str], float]:
+        """``weight`` as a plain dictionary look-up (computed on a miss): the name comparison asks
+        for the weight of every token it pairs, and a method call per token cost more than the rest."""
+        return self._cache.__getitem__
 
     def rarity(self, token: str) -> float:
         """1.0 for a token seen once, towards 0 for a token in every name."""
@@ -37,12 +40,22 @@ class TokenWeights:
         return max(0.0, math.log(self.total_names / df) / math.log(self.total_names))
 
     def weight(self, token: str) -> float:
-        cached = self._cache.get(token)
-        if cached is not None:
-            return cached
+        return self._cache[token]
+
+    def _computed(self, token: str) -> float:
         base = 1.0 if token.isdigit() else LENGTH_BASE.get(len(token), 1.0)
-        value = base * (self.floor + (1 - self.floor) * self.rarity(token))
-        self._cache[token] = value
+        return base * (self.floor + (1 - self.floor) * self.rarity(token))
+
+
+class _WeightCache(dict[str, float]):
+    """Token -> weight, each computed on its first look-up."""
+
+    def __init__(self, compute: Callable[[str], float]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, token: str) -> float:
+        value = self[token] = self.compute(token)
         return value
 
 
