@@ -166,8 +166,8 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
                 used_q.add(i)
                 used_l.add(j)
     # 2. tokens written together on one side and apart on the other ("Abd al-Qadir" / "Abdalqadir")
-    free_q = [i for i in range(len(qt)) if i not in used_q]
-    free_l = [j for j in range(len(lt)) if j not in used_l]
+    free_q = [] if len(used_q) == len(qt) else [i for i in range(len(qt)) if i not in used_q]
+    free_l = [] if len(used_l) == len(lt) else [j for j in range(len(lt)) if j not in used_l]
     if free_q and free_l and (len(free_q) > 1 or len(free_l) > 1):
         for side, other, free, other_free, used, other_used, in_query in (
                 (qt, lt, free_q, free_l, used_q, used_l, True), (lt, qt, free_l, free_q, used_l, used_q, False)):
@@ -212,14 +212,14 @@ def _scored(qt: tuple[str, ...], lt: tuple[str, ...], pairs: list[tuple[str, str
         num += sim * w
         den += w
     evidence = num
-    unmatched_q = tuple(t for i, t in enumerate(qt) if i not in used_q)
-    unmatched_l = tuple(t for j, t in enumerate(lt) if j not in used_l)
+    unmatched_q = () if len(used_q) == len(qt) else tuple([t for i, t in enumerate(qt) if i not in used_q])
+    unmatched_l = () if len(used_l) == len(lt) else tuple([t for j, t in enumerate(lt) if j not in used_l])
     # a fully matched shorter name: the longer one's extra names are likely middle names
     one_side_complete = not unmatched_q or not unmatched_l
     rate = params.unmatched_extra_names if one_side_complete and len(pairs) >= 2 else params.unmatched
     if unmatched_q or unmatched_l:
         weight = weights.lookup
-        den += rate * (sum(weight(t) for t in unmatched_q) + sum(weight(t) for t in unmatched_l))
+        den += rate * (sum([weight(t) for t in unmatched_q]) + sum([weight(t) for t in unmatched_l]))
     # legal forms: same class is weak support, a different one weak evidence against
     if query.org_classes or listed.org_classes:
         qc, lc = set(query.org_classes), set(listed.org_classes)
