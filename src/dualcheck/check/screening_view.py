@@ -26,6 +26,8 @@ STRONG_SCORE = 0.90
 _CACHE_LIMIT = 50_000
 _cache_lock = threading.Lock()
 _party_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+# The newest officer decision's id: built once (the screening models are imported lazily).
+_watermark_query: Any = None
 
 
 def _screen(index: Any, session: Session, parties: list[tuple[str, str | None]]) -> list[list[dict[str, Any]]]:
@@ -33,7 +35,11 @@ def _screen(index: Any, session: Session, parties: list[tuple[str, str | None]])
     from dualcheck.screening.models import Decision
     from dualcheck.screening.parties import screen_parties
 
-    watermark = session.scalar(select(func.max(Decision.id)))
+    global _watermark_query
+    if _watermark_query is None:
+        _watermark_query = select(func.max(Decision.id))
+    # Core execution on the session's connection: the same query, without the ORM's per-call overhead.
+    watermark = session.connection().execute(_watermark_query).scalar()
     stamp = (id(index), tuple(sorted((k, str(v.get("version"))) for k, v in index.list_versions.items())), watermark)
     with _cache_lock:
         known = {p: _party_cache.get((stamp, p)) for p in parties}

@@ -54,32 +54,38 @@ def answer(det: Determination, *, tx: Transaction, as_of: dt.date, screening: di
 
 def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: str | None = None,
               actor: str, source: str | None = None, store: bool = True) -> dict[str, Any]:
-    """Check one transaction document; store it and append the ledger record in one transaction."""
+    """Check one transaction document; store it and append the ledger record in one transaction.
+
+    The determination only reads (one consistent snapshot); the write transaction that stores the
+    answer, its ledger record and its hold starts afterwards, so the database's write lock (all of
+    SQLite) is held for the writes alone, not for the screening and the rules.
+    """
     tx = parse_transaction(doc, source=source)
     when = parse_as_of(as_of, tx)
     national = rules.national_codes()
-    with db.write_session() if store else db.session() as session:
+    with db.session() as session:
         controls = control_lookup(session, data_dir, when)
         check_control_codes(tx, lambda c: c in national or controls.is_known(c), source=source)
         facts, screening = screen_transaction(db, session, tx)
         det = determine(tx, rules, controls, facts, when)
-        listed = sorted({c for item in tx.items for c in item.control_codes or [] if c not in national})
-        us_view = {"label": "United States EAR view, for information only: not part of the EU outcome",
-                   **(controls.us_view(listed, tx.destination) if listed and tx.destination else {"items": []})}
-        versions = {"lists": facts.list_versions, "control_list": controls.info, "rule_set": rules.version,
-                    "rule_sources": rules.sources}
-        settings = {"screening_threshold": facts.threshold, "strong_threshold": facts.strong_threshold,
-                    "scoring": screening.get("scoring")}
-        result = answer(det, tx=tx, as_of=when, screening=screening, versions=versions, us_view=us_view,
-                        settings=settings)
-        result["check_id"] = check_id = str(uuid.uuid4())
-        if not store:
-            return result
-        input_sha = hashlib.sha256(canonical_json(doc).encode()).hexdigest()
+    listed = sorted({c for item in tx.items for c in item.control_codes or [] if c not in national})
+    us_view = {"label": "United States EAR view, for information only: not part of the EU outcome",
+               **(controls.us_view(listed, tx.destination) if listed and tx.destination else {"items": []})}
+    versions = {"lists": facts.list_versions, "control_list": controls.info, "rule_set": rules.version,
+                "rule_sources": rules.sources}
+    settings = {"screening_threshold": facts.threshold, "strong_threshold": facts.strong_threshold,
+                "scoring": screening.get("scoring")}
+    result = answer(det, tx=tx, as_of=when, screening=screening, versions=versions, us_view=us_view,
+                    settings=settings)
+    result["check_id"] = check_id = str(uuid.uuid4())
+    if not store:
+        return result
+    input_sha = hashlib.sha256(canonical_json(doc).encode()).hexdigest()
+    result_sha = hashlib.sha256(canonical_json(result).encode()).hexdigest()
+    with db.write_session() as session:
         record = append(session, "check", {
             "check_id": check_id, "transaction_id": tx.id, "outcome": det.outcome.value,
-            "as_of": when.isoformat(), "input_sha256": input_sha,
-            "result_sha256": hashlib.sha256(canonical_json(result).encode()).hexdigest(),
+            "as_of": when.isoformat(), "input_sha256": input_sha, "result_sha256": result_sha,
             "authorisations": det.authorisations, "data_versions": versions, "settings": settings,
         }, actor=actor, subject=tx.id or check_id)
         if det.outcome not in (Outcome.NO_LICENCE_REQUIRED, Outcome.GENERAL_AUTHORISATION):
@@ -88,7 +94,7 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
             id=check_id, transaction_id=tx.id, outcome=det.outcome.value, as_of=when, created_at=utcnow(),
             actor=actor, input_sha256=input_sha, rule_set_version=rules.version, ledger_seq=record.seq,
             request=doc, result=result))
-        return result
+    return result
 
 
 def place_hold_if_available(session: Any, tx: Transaction, check_id: str, det: Determination,

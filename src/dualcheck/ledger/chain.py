@@ -16,10 +16,11 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dualcheck.db.base import utcnow
 from dualcheck.ledger.canonical import canonical_json, sha256_hex
@@ -40,26 +41,50 @@ def record_hash(*, seq: int, record_id: str, kind: str, actor: str, created_at: 
     return sha256_hex(header + "\n" + payload)
 
 
+_HEAD_KEY = "dualcheck.ledger.head"
+_HEAD_QUERY = select(LedgerHead).where(LedgerHead.id == 1).with_for_update().execution_options(populate_existing=True)
+# Built once: constructing a statement costs more than running it on a warm connection.
+_INSERT_RECORD = insert(cast(Table, LedgerRecord.__table__))
+_MOVE_HEAD = update(cast(Table, LedgerHead.__table__)).where(LedgerHead.__table__.c.id == 1)
+
+
+def locked_head(session: Session) -> LedgerHead:
+    """The chain head, locked for this database transaction and read fresh from the database.
+
+    The first call in a transaction (or savepoint) locks and reads it (row lock on PostgreSQL; SQLite
+    write sessions hold the database lock already); later appends in the same transaction (a check's
+    record, then its hold's) reuse it instead of asking again: nobody else can move it meanwhile.
+    """
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    known = session.info.get(_HEAD_KEY)
+    if known is not None and transaction is not None and known[0] is transaction:
+        head: LedgerHead = known[1]
+        return head
+    head = session.execute(_HEAD_QUERY).scalar_one()
+    session.info[_HEAD_KEY] = (transaction, head)
+    return head
+
+
 def append(session: Session, kind: str, payload: dict[str, Any], *, actor: str,
            subject: str | None = None) -> LedgerRecord:
     """Append one record in the caller's transaction (commit it with the decision it proves)."""
-    head = session.execute(select(LedgerHead).where(LedgerHead.id == 1).with_for_update()).scalar_one()
+    head = locked_head(session)
     created_at = utcnow()
     body = canonical_json(payload)
-    record = LedgerRecord(
-        seq=head.seq + 1, record_id=str(uuid.uuid4()), kind=kind, actor=actor, created_at=created_at,
-        subject=subject, payload=body, prev_hash=head.hash,
-    )
-    record.hash = record_hash(seq=record.seq, record_id=record.record_id, kind=kind, actor=actor,
-                              created_at=created_at, subject=subject, payload=body, prev_hash=head.hash)
-    session.add(record)
-    head.seq = record.seq
-    head.hash = record.hash
-    session.flush()
+    values: dict[str, Any] = {"seq": head.seq + 1, "record_id": str(uuid.uuid4()), "kind": kind, "actor": actor,
+                              "created_at": created_at, "subject": subject, "payload": body, "prev_hash": head.hash}
+    values["hash"] = record_hash(**values)
+    # Plain INSERT and UPDATE statements, not the ORM unit of work (most of an append's cost otherwise):
+    # records never change once written. The loaded head object is kept equal to its row.
+    connection = session.connection()
+    connection.execute(_INSERT_RECORD, values)
+    connection.execute(_MOVE_HEAD, {"seq": values["seq"], "hash": values["hash"]})
+    set_committed_value(head, "seq", values["seq"])
+    set_committed_value(head, "hash", values["hash"])
     every = ledger_settings().checkpoint_every
-    if every and record.seq % every == 0:
+    if every and head.seq % every == 0:
         create_checkpoint(session)
-    return record
+    return LedgerRecord(**values)  # a detached copy for the caller (seq, hash ...); the row is written
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from dualcheck.db.base import utcnow
@@ -31,6 +31,9 @@ from dualcheck.licences.settings import hold_settings
 
 HELD_OUTCOMES = ("PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION")
 OPEN_STATUSES = ("held", "awaiting_second")
+# Built once (place_hold runs for most checks): the open holds of one transaction, locked.
+_OPEN_HOLDS_FOR_UPDATE = select(Hold).where(Hold.transaction_id == bindparam("transaction_id"),
+                                            Hold.status.in_(OPEN_STATUSES)).with_for_update()
 
 
 def hold_document(hold: Hold) -> dict[str, Any]:
@@ -49,15 +52,13 @@ def place_hold(session: Session, *, transaction_id: str, check_id: str | None, o
     if not transaction_id:
         raise BadInput("a hold needs the transaction id", location="transaction_id")
     superseded = []
-    for old in session.execute(select(Hold).where(Hold.transaction_id == transaction_id,
-                                                  Hold.status.in_(OPEN_STATUSES)).with_for_update()).scalars():
+    for old in session.execute(_OPEN_HOLDS_FOR_UPDATE, {"transaction_id": transaction_id}).scalars():
         old.status, old.resolved_at = "superseded", utcnow()
         superseded.append(old.id)
     settings = hold_settings()
     hold = Hold(id=str(uuid.uuid4()), transaction_id=transaction_id, check_id=check_id, outcome=outcome,
                 reasons=reasons, status="held", four_eyes=outcome in settings.four_eyes_outcomes, placed_by=actor)
-    session.add(hold)
-    session.flush()
+    session.add(hold)  # written with the session's next flush (the caller's, or the commit)
     append(session, "hold.place", {"hold_id": hold.id, "check_id": check_id, "outcome": outcome, "reasons": reasons,
                                    "four_eyes": hold.four_eyes, "supersedes": superseded,
                                    "settings": settings.as_record()},

@@ -10,10 +10,15 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dualcheck.errors import ConfigError
+
+PREFIX = "DUALCHECK_HOLDS_"
 
 
 def _split(text: str) -> frozenset[str]:
@@ -21,7 +26,7 @@ def _split(text: str) -> frozenset[str]:
 
 
 class HoldSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DUALCHECK_HOLDS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
 
     four_eyes: str = "PROHIBITED"
     release_roles: str = "export_control_officer,compliance_manager"
@@ -44,9 +49,34 @@ class HoldSettings(BaseSettings):
         return _split(self.release_roles) | _split(self.override_roles)
 
 
+_lock = threading.Lock()
+_cached: tuple[tuple[tuple[str, str], ...], HoldSettings] | None = None
+
+
+def _environment() -> tuple[tuple[str, str], ...]:
+    """The variables HoldSettings reads (pydantic-settings matches names case-insensitively)."""
+    return tuple(sorted((k.upper(), v) for k, v in os.environ.items() if k.upper().startswith(PREFIX)))
+
+
 def hold_settings() -> HoldSettings:
-    """Read on every decision (cheap), so a changed setting applies at once and is recorded with it."""
+    """The hold settings for the current environment, so a changed setting applies at once and is
+    recorded with the decision. Building a settings object costs milliseconds, comparing the few
+    DUALCHECK_HOLDS_ variables microseconds: the object is rebuilt only when they changed."""
+    global _cached
+    env = _environment()
+    cached = _cached
+    if cached is not None and cached[0] == env:
+        return cached[1]
     try:
-        return HoldSettings()
+        settings = HoldSettings()
     except ValidationError as exc:
         raise ConfigError(f"DUALCHECK_HOLDS_: {exc.errors()[0]['msg']}") from None
+    with _lock:
+        _cached = (env, settings)
+    return settings
+
+
+def reset_hold_settings_cache() -> None:
+    global _cached
+    with _lock:
+        _cached = None
