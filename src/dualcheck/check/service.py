@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from dualcheck.check.controls_view import control_lookup
-from dualcheck.check.models import StoredCheck
 from dualcheck.check.screening_view import screen_transaction
 from dualcheck.check.store import save_check
 from dualcheck.db.base import utcnow
@@ -90,10 +89,10 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
         }, actor=actor, subject=tx.id or check_id)
         if det.outcome not in (Outcome.NO_LICENCE_REQUIRED, Outcome.GENERAL_AUTHORISATION):
             result["hold"] = place_hold_if_available(session, tx, check_id, det, actor)
-        save_check(session, StoredCheck(
-            id=check_id, transaction_id=tx.id, outcome=det.outcome.value, as_of=when, created_at=utcnow(),
-            actor=actor, input_sha256=input_sha, rule_set_version=rules.version, ledger_seq=record.seq,
-            request=doc, result=result))
+        save_check(session, {
+            "id": check_id, "transaction_id": tx.id, "outcome": det.outcome.value, "as_of": when,
+            "created_at": utcnow(), "actor": actor, "input_sha256": input_sha, "rule_set_version": rules.version,
+            "ledger_seq": record.seq, "request": doc, "result": result})
     return result
 
 

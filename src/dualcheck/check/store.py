@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from dualcheck.check.models import StoredCheck
 from dualcheck.errors import NotFound
 
+# Built once; a plain INSERT: a stored check is never changed afterwards, so the ORM's unit of work
+# (change tracking, identity map) would only add cost to every check.
+_INSERT_CHECK = insert(cast(Table, StoredCheck.__table__))
 
-def save_check(session: Session, row: StoredCheck) -> StoredCheck:
-    session.add(row)
-    session.flush()
-    return row
+
+def save_check(session: Session, values: dict[str, Any]) -> None:
+    """Store one check (column values of StoredCheck) in the caller's transaction."""
+    session.connection().execute(_INSERT_CHECK, values)
 
 
 def get_check(session: Session, check_id: str) -> dict[str, Any]:
