@@ -68,3 +68,21 @@ def test_hold_settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("DUALCHECK_HOLDS_OVERRIDE_ROLES")
     assert hold_settings().four_eyes_outcomes == {"PROHIBITED"}
     assert hold_settings().roles_for("PROHIBITED") == {"compliance_manager"}
+
+
+def test_a_placed_hold_is_complete_at_once(any_db: Database) -> None:
+    """Holds placed in the same transaction as other appends: usable before the commit, chain intact."""
+    from dualcheck.licences.holds import hold_document, is_held, place_hold
+
+    with any_db.write_session() as s:
+        append(s, "check", {"check_id": "c-1"}, actor="tester", subject="TX-B")
+        first = place_hold(s, transaction_id="TX-B", check_id="c-1", outcome="NEEDS_INFORMATION",
+                           reasons=[{"detail": "end user unknown"}], actor="tester")
+        doc = hold_document(first)
+        assert doc["placed_at"] and doc["status"] == "held" and doc["decisions"] == []
+        second = place_hold(s, transaction_id="TX-B", check_id="c-2", outcome="LICENCE_REQUIRED", reasons=[],
+                            actor="tester")
+        assert first.status == "superseded" and second.status == "held" and is_held(s, "TX-B")
+    with any_db.session() as s:
+        result = verify(s)
+        assert result.ok and result.records == 3

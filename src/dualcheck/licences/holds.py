@@ -58,7 +58,8 @@ def place_hold(session: Session, *, transaction_id: str, check_id: str | None, o
     settings = hold_settings()
     hold = Hold(id=str(uuid.uuid4()), transaction_id=transaction_id, check_id=check_id, outcome=outcome,
                 reasons=reasons, status="held", four_eyes=outcome in settings.four_eyes_outcomes, placed_by=actor)
-    session.add(hold)  # written with the session's next flush (the caller's, or the commit)
+    session.add(hold)
+    session.flush()  # callers use the stored hold at once (placed_at is set on insert)
     append(session, "hold.place", {"hold_id": hold.id, "check_id": check_id, "outcome": outcome, "reasons": reasons,
                                    "four_eyes": hold.four_eyes, "supersedes": superseded,
                                    "settings": settings.as_record()},
