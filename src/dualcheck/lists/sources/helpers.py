@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -159,6 +160,18 @@ def reorder_comma_name(name: str) -> tuple[str, str | None, str | None]:
         return name, None, None
     return f"{first} {last}", first, last
 
+
+
+def add_us_style_name(rec: Any, name: str, title: str | None) -> None:
+    """The primary name of a US list record: individuals as ``LAST, First`` with their title."""
+    if rec.schema == "Person":
+        full, first, last = reorder_comma_name(name)
+        rec.add("name", full)
+        rec.add("firstName", first)
+        rec.add("lastName", last)
+        rec.add("position", title)
+    else:
+        rec.add("name", name)
 
 def split_list(value: str | None, separator: str = ";") -> list[str]:
     """Split a joined field (``a; b; c``) into clean parts."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dualcheck.errors import BadInput
 from dualcheck.lists.sources.base import Format, ParsedList, Record, Source, register, unique_ids
-from dualcheck.lists.sources.helpers import clean, country_code, reorder_comma_name
+from dualcheck.lists.sources.helpers import add_us_style_name, clean, country_code, reorder_comma_name
 from dualcheck.lists.sources.ofac_remarks import apply_remarks
 from dualcheck.lists.sources.textfiles import csv_rows, decode
 
@@ -114,15 +114,7 @@ def parse(source: Source) -> ParsedList:
         if ent in comments:
             raw["comments"] = comments[ent]
         rec = Record(f"{list_name}-{ent}", schema, raw)
-        name = clean(row["sdn_name"]) or ""
-        if schema == "Person":
-            full, first, last = reorder_comma_name(name)
-            rec.add("name", full)
-            rec.add("firstName", first)
-            rec.add("lastName", last)
-            rec.add("position", clean(row["title"]))
-        else:
-            rec.add("name", name)
+        add_us_style_name(rec, clean(row["sdn_name"]) or "", clean(row["title"]))
         rec.add_programme(*_PROGRAMME_SEPARATOR.split((clean(row["program"]) or "").strip("[]")))
         if schema == "Vessel":
             rec.add("callSign", clean(row["call_sign"]))

@@ -8,7 +8,14 @@ import re
 from pathlib import Path
 
 from dualcheck.lists.sources.base import Format, ParsedList, Record, Source, number_repeats, register
-from dualcheck.lists.sources.helpers import clean, country_code, parse_date, reorder_comma_name, split_list
+from dualcheck.lists.sources.helpers import (
+    add_us_style_name,
+    clean,
+    country_code,
+    parse_date,
+    reorder_comma_name,
+    split_list,
+)
 from dualcheck.lists.sources.ofac_remarks import apply_remark, apply_remarks
 from dualcheck.lists.sources.textfiles import decode, dict_rows
 
@@ -29,15 +36,7 @@ def _row(row: dict[str, str]) -> Record:
     origin = clean(row["source"]) or "unknown"
     schema = SCHEMAS.get((clean(row["type"]) or "").lower(), "LegalEntity")
     rec = Record(f"us-csl-{origin_code(origin)}-{clean(row['_id'])}", schema, dict(row), origin=origin)
-    name = clean(row["name"]) or ""
-    if schema == "Person":
-        full, first, last = reorder_comma_name(name)
-        rec.add("name", full)
-        rec.add("firstName", first)
-        rec.add("lastName", last)
-        rec.add("position", clean(row.get("title")))
-    else:
-        rec.add("name", name)
+    add_us_style_name(rec, clean(row["name"]) or "", clean(row.get("title")))
     for alias in split_list(row["alt_names"]):
         rec.add("alias", reorder_comma_name(alias)[0] if schema == "Person" else alias)
     rec.add_programme(*split_list(row["programs"]))
