@@ -71,14 +71,18 @@ def bench_pairs(
                                   help="dualcheck, nomenklatura:logic-v1 or nomenklatura:logic-v2."),
     json_out: Path = typer.Option(None, "--json", help="Also write the figures to this JSON file."),
     scores_out: Path = typer.Option(None, "--scores", help="Write every pair with its score to this CSV."),
+    repeat: int = typer.Option(3, "--repeat", min=1, max=50,
+                               help="Run the cold measurement this many times (dualcheck) and report the median "
+                                    "run's pairs/s with the min and max."),
 ) -> None:
     """Score labelled name pairs: precision, recall, F1 at the threshold, and pairs per second."""
     cases = evaluate.read_cases(cases_file)
     if threshold is None:
         threshold = default_config().threshold if algorithm == "dualcheck" else 0.7
-    with progress(f"pairs ({algorithm})", total=len(cases)) as advance:
+    runs = repeat if algorithm == "dualcheck" else 1
+    with progress(f"pairs ({algorithm})", total=len(cases) * runs) as advance:
         doc, scores = evaluate.bench_pairs(cases, algorithm=algorithm, threshold=threshold, scorer=default_scorer(),
-                                           advance=advance)
+                                           advance=advance, repeat=runs)
     if scores_out is not None:
         with scores_out.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
