@@ -115,7 +115,12 @@ def _merges(side: tuple[str, ...], free: list[int], other: tuple[str, ...], othe
     """Runs of adjacent unmatched tokens that together (nearly) equal one unmatched token opposite."""
     found = []
     free_set = set(free)
+    other_lengths = [(j, len(other[j])) for j in other_free]
+    # a run only grows longer: past the longest token opposite (+2) no longer run can match
+    longest = max(length for _, length in other_lengths) + 2
     for start in free:
+        if start + 1 not in free_set:
+            continue
         run = [start]
         joined = side[start]
         for nxt in range(start + 1, min(start + MAX_MERGED, len(side))):
@@ -123,12 +128,16 @@ def _merges(side: tuple[str, ...], free: list[int], other: tuple[str, ...], othe
                 break
             run.append(nxt)
             joined += side[nxt]
-            for j in other_free:
-                if abs(len(joined) - len(other[j])) <= 2:
+            size = len(joined)
+            if size > longest:
+                break
+            for j, length in other_lengths:
+                if -2 <= size - length <= 2:
                     sim = token_similarity(joined, other[j], params, abjad)
                     if sim >= 0.8:
                         found.append((sim, tuple(run), j))
-    found.sort(key=lambda f: (-f[0], -len(f[1]), f[1], f[2]))
+    if len(found) > 1:
+        found.sort(key=lambda f: (-f[0], -len(f[1]), f[1], f[2]))
     return found
 
 
@@ -147,9 +156,14 @@ def compare_names(query: PreparedName, listed: PreparedName, weights: TokenWeigh
 def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWeights,
                     params: NameParams) -> NameComparison:
     qt, lt = query.tokens, listed.tokens
+    weight = weights.lookup
+    how = "transliterated" if query.script_form or listed.script_form else "tokens"
+    if qt == lt:  # the same tokens in the same order: step 1 pairs each with itself, nothing is left over
+        every = set(range(len(qt)))
+        return _scored(qt, lt, [(a, a, 1.0, weight(a)) for a in qt], query, listed, weights, params, how,
+                       every, every)
     abjad = query.abjad != listed.abjad  # skeletons bridge an abjad and a vowelled script only
     initials = query.person or listed.person
-    weight = weights.lookup
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs: list[tuple[str, str, float, float]] = []  # shown query part, listed part, similarity, weight
@@ -169,6 +183,7 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
     free_q = [] if len(used_q) == len(qt) else [i for i in range(len(qt)) if i not in used_q]
     free_l = [] if len(used_l) == len(lt) else [j for j in range(len(lt)) if j not in used_l]
     if free_q and free_l and (len(free_q) > 1 or len(free_l) > 1):
+        merged_any = False
         for side, other, free, other_free, used, other_used, in_query in (
                 (qt, lt, free_q, free_l, used_q, used_l, True), (lt, qt, free_l, free_q, used_l, used_q, False)):
             for sim, run, j in _merges(side, free, other, other_free, params, abjad):
@@ -176,29 +191,34 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
                     continue
                 used.update(run)
                 other_used.add(j)
+                merged_any = True
                 merged = " ".join(side[k] for k in run)
                 shown = (merged, other[j]) if in_query else (other[j], merged)
                 pairs.append((shown[0], shown[1], sim, weight(other[j])))
+        if merged_any:
+            free_q = [i for i in free_q if i not in used_q]
+            free_l = [j for j in free_l if j not in used_l]
     # 3. the best fuzzy pairs among the rest
-    candidates = []
-    for i, a in enumerate(qt):
-        if i in used_q:
-            continue
-        len_a = len(a)
-        for j, b in enumerate(lt):
-            # tokens of very different length can only be an initial or an abjad skeleton
-            if j not in used_l and (abjad or abs(len_a - len(b)) <= 3 or len_a == 1 or len(b) == 1):
-                sim = token_similarity(a, b, params, abjad, initials)
-                if sim > 0:
-                    # ties broken by position so that the result does not depend on argument order
-                    candidates.append((-sim, abs(i - j), i, j))
-    candidates.sort()
-    for neg, _, i, j in candidates:
-        if i not in used_q and j not in used_l:
-            used_q.add(i)
-            used_l.add(j)
-            pairs.append((qt[i], lt[j], -neg, (weight(qt[i]) + weight(lt[j])) / 2))
-    how = "transliterated" if query.script_form or listed.script_form else "tokens"
+    if free_q and free_l:
+        candidates = []
+        for i in free_q:
+            a = qt[i]
+            len_a = len(a)
+            for j in free_l:
+                b = lt[j]
+                # tokens of very different length can only be an initial or an abjad skeleton
+                if abjad or abs(len_a - len(b)) <= 3 or len_a == 1 or len(b) == 1:
+                    sim = token_similarity(a, b, params, abjad, initials)
+                    if sim > 0:
+                        # ties broken by position so that the result does not depend on argument order
+                        candidates.append((-sim, abs(i - j), i, j))
+        if len(candidates) > 1:
+            candidates.sort()
+        for neg, _, i, j in candidates:
+            if i not in used_q and j not in used_l:
+                used_q.add(i)
+                used_l.add(j)
+                pairs.append((qt[i], lt[j], -neg, (weight(qt[i]) + weight(lt[j])) / 2))
     return _scored(qt, lt, pairs, query, listed, weights, params, how, used_q, used_l)
 
 
