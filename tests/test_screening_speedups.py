@@ -160,16 +160,7 @@ def plain_compare_tokens(query: PreparedName, listed: PreparedName, weights: Tok
     free_q = [i for i in range(len(qt)) if i not in used_q]
     free_l = [j for j in range(len(lt)) if j not in used_l]
     if free_q and free_l and (len(free_q) > 1 or len(free_l) > 1):
-        for side, other, free, other_free, used, other_used, in_query in (
-                (qt, lt, free_q, free_l, used_q, used_l, True), (lt, qt, free_l, free_q, used_l, used_q, False)):
-            for sim, run, j in plain_merges(side, free, other, other_free, params, abjad):
-                if j in other_used or any(k in used for k in run):
-                    continue
-                used.update(run)
-                other_used.add(j)
-                merged = " ".join(side[k] for k in run)
-                shown = (merged, other[j]) if in_query else (other[j], merged)
-                pairs.append((shown[0], shown[1], sim, weight(other[j])))
+        names._merge_step(qt, lt, free_q, free_l, used_q, used_l, pairs, weight, params, abjad, find=plain_merges)
     candidates = []
     for i, a in enumerate(qt):
         for j, b in enumerate(lt):

@@ -12,6 +12,7 @@ All numbers come from the ``name`` section of the scoring configuration (see con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -141,6 +142,39 @@ def _merges(side: tuple[str, ...], free: list[int], other: tuple[str, ...], othe
     return found
 
 
+
+MergeFinder = Callable[[tuple[str, ...], list[int], tuple[str, ...], list[int], "NameParams", bool],
+                       list[tuple[float, tuple[int, ...], int]]]
+
+
+def _merge_step(qt: tuple[str, ...], lt: tuple[str, ...], free_q: list[int], free_l: list[int],
+                used_q: set[int], used_l: set[int], pairs: list[tuple[str, str, float, float]],
+                weight: Callable[[str], float], params: NameParams, abjad: bool,
+                find: MergeFinder | None = None) -> bool:
+    """Pair runs of adjacent tokens on either side with one token opposite; True when any was paired.
+
+    Merges from both sides are ranked together, by similarity, run length and the tokens
+    themselves (never by which side is the query), so the result does not depend on argument order.
+    """
+    find = find or _merges
+    ranked = []
+    for in_query, side, other, free, other_free in ((True, qt, lt, free_q, free_l), (False, lt, qt, free_l, free_q)):
+        for sim, run, j in find(side, free, other, other_free, params, abjad):
+            ranked.append((-sim, -len(run), " ".join(side[k] for k in run), other[j], in_query, run, j))
+    ranked.sort(key=lambda m: m[:4])
+    merged_any = False
+    for neg_sim, _, joined, single, in_query, run, j in ranked:
+        used, other_used = (used_q, used_l) if in_query else (used_l, used_q)
+        if j in other_used or any(k in used for k in run):
+            continue
+        used.update(run)
+        other_used.add(j)
+        merged_any = True
+        shown = (joined, single) if in_query else (single, joined)
+        pairs.append((shown[0], shown[1], -neg_sim, weight(single)))
+    return merged_any
+
+
 def compare_names(query: PreparedName, listed: PreparedName, weights: TokenWeights,
                   params: NameParams) -> NameComparison:
     """Compare two prepared names; symmetric in its two arguments.
@@ -183,18 +217,7 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
     free_q = [] if len(used_q) == len(qt) else [i for i in range(len(qt)) if i not in used_q]
     free_l = [] if len(used_l) == len(lt) else [j for j in range(len(lt)) if j not in used_l]
     if free_q and free_l and (len(free_q) > 1 or len(free_l) > 1):
-        merged_any = False
-        for side, other, free, other_free, used, other_used, in_query in (
-                (qt, lt, free_q, free_l, used_q, used_l, True), (lt, qt, free_l, free_q, used_l, used_q, False)):
-            for sim, run, j in _merges(side, free, other, other_free, params, abjad):
-                if j in other_used or any(k in used for k in run):
-                    continue
-                used.update(run)
-                other_used.add(j)
-                merged_any = True
-                merged = " ".join(side[k] for k in run)
-                shown = (merged, other[j]) if in_query else (other[j], merged)
-                pairs.append((shown[0], shown[1], sim, weight(other[j])))
+        merged_any = _merge_step(qt, lt, free_q, free_l, used_q, used_l, pairs, weight, params, abjad)
         if merged_any:
             free_q = [i for i in free_q if i not in used_q]
             free_l = [j for j in free_l if j not in used_l]
