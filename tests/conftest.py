@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -122,6 +122,22 @@ def _fresh_sqlite(template: Path, tmp_path: Path) -> Iterator[Database]:
 def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     """A fresh, migrated SQLite database."""
     yield from _fresh_sqlite(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def copy_sqlite(tmp_path: Path) -> Iterator[Callable[[Path], Database]]:
+    """Open a fresh copy of a prepared SQLite file (e.g. one with real data loaded) for this test."""
+    opened: list[Database] = []
+
+    def _copy(template: Path) -> Database:
+        path = tmp_path / f"copy-{len(opened)}.sqlite3"
+        shutil.copyfile(template, path)
+        opened.append(Database(f"sqlite:///{path}"))
+        return opened[-1]
+
+    yield _copy
+    for db in opened:
+        db.dispose()
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +47,8 @@ def loaded_template(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) ->
 
 
 @pytest.fixture
-def loaded_db(loaded_template: Path, tmp_path: Path) -> Any:
-    path = tmp_path / "loaded.sqlite3"
-    shutil.copyfile(loaded_template, path)
-    db = Database(f"sqlite:///{path}")
-    yield db
-    db.dispose()
+def loaded_db(loaded_template: Path, copy_sqlite: Callable[[Path], Database]) -> Database:
+    return copy_sqlite(loaded_template)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,12 +45,8 @@ def loaded_file(data_dir: Path, sqlite_template: Path, tmp_path_factory: pytest.
 
 
 @pytest.fixture
-def loaded_db(loaded_file: Path, tmp_path: Path) -> Iterator[Database]:
-    path = tmp_path / "db.sqlite3"
-    shutil.copyfile(loaded_file, path)
-    db = Database(f"sqlite:///{path}")
-    yield db
-    db.dispose()
+def loaded_db(loaded_file: Path, copy_sqlite: Callable[[Path], Database]) -> Database:
+    return copy_sqlite(loaded_file)
 
 
 @pytest.fixture(scope="module")
