@@ -14,12 +14,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from dualcheck.config import Settings, reset_settings_cache
 from dualcheck.db.engine import Database, forget_databases
 from dualcheck.db.migrate import upgrade
+
+# Property tests: no per-example deadline (two xdist workers on two cores make timings noisy);
+# in CI the examples are derived from the test itself, so a red run can be reproduced exactly.
+hypothesis_settings.register_profile("default", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DATA_DIR = Path(os.environ.get("DUALCHECK_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
