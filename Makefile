@@ -18,7 +18,7 @@ install: $(STAMP)
 ## make run: install, migrate, load the reference data, serve on 127.0.0.1:8000
 run: install
 	$(BIN)/dualcheck db upgrade
-	$(BIN)/dualcheck setup
+	$(BIN)/dualcheck setup --missing-ok
 	$(BIN)/dualcheck serve --host 127.0.0.1 --port 8000
 
 ## make test: the whole suite, on SQLite and PostgreSQL (started here if none runs)

@@ -80,3 +80,11 @@ def test_db_upgrade_status_json_and_ledger_verify(tmp_path: Path) -> None:
     assert '"up_to_date": true' in r.stdout
     r = run("ledger", "verify")
     assert r.returncode == 0 and r.stdout.startswith("ledger intact: 0 records")
+
+
+def test_setup_without_data_folder(tmp_path: Path) -> None:
+    env = {"DUALCHECK_DATA_DIR": str(tmp_path / "no-data")}
+    r = run("setup", env=env)
+    assert r.returncode == 2 and "DUALCHECK_DATA_DIR" in r.stderr and "folder not found" in r.stderr
+    r = run("setup", "--missing-ok", env=env)  # what `make run` does: serve even with nothing to load
+    assert r.returncode == 0 and "no reference data loaded" in r.stderr
