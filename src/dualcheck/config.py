@@ -72,14 +72,19 @@ class Settings(BaseSettings):
         return self.home
 
 
+def settings_error(exc: ValidationError, prefix: str) -> ConfigError:
+    """One line naming the environment variable at fault (``prefix`` + field name)."""
+    err = exc.errors()[0]
+    field = prefix + str(err["loc"][0]).upper() if err["loc"] else f"{prefix}* settings"
+    return ConfigError(f"{field}: {err['msg']}")
+
+
 def load_settings() -> Settings:
     """Read settings from the environment; invalid ones raise ConfigError with one line."""
     try:
         return Settings()
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = "DUALCHECK_" + str(err["loc"][0]).upper() if err["loc"] else "settings"
-        raise ConfigError(f"{field}: {err['msg']}") from None
+        raise settings_error(exc, "DUALCHECK_") from None
 
 
 @lru_cache(maxsize=1)

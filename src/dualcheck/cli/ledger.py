@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Protocol
 
 import typer
 
@@ -32,6 +33,23 @@ def _trusted_keys(paths: list[Path] | None) -> dict[str, str] | None:
     return keys
 
 
+class _Summarised(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    def summary(self) -> str: ...
+
+
+def _report(result: _Summarised) -> None:
+    """The one-line summary: stdout and exit 0 when intact, stderr and exit 1 otherwise."""
+    # plain echo, not rich: the summary must stay one line whatever the terminal width
+    if result.ok:
+        typer.echo(result.summary())
+        return
+    typer.echo(result.summary(), err=True)
+    raise typer.Exit(1)
+
+
 @app.command("verify")
 def verify_cmd(public_key: list[Path] | None = PublicKeyOption) -> None:
     """Check the whole ledger and its signed checkpoints: exit 0 when intact, 1 naming the first bad record."""
@@ -41,12 +59,7 @@ def verify_cmd(public_key: list[Path] | None = PublicKeyOption) -> None:
     db = database()
     with db.session() as session:
         result = verify(session, trusted_keys=trusted)
-    # plain echo, not rich: the summary must stay one line whatever the terminal width
-    if result.ok:
-        typer.echo(result.summary())
-        return
-    typer.echo(result.summary(), err=True)
-    raise typer.Exit(1)
+    _report(result)
 
 
 @app.command("checkpoint")
@@ -133,12 +146,7 @@ def verify_export_cmd(
     result = verify_export(doc, trusted)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
-    # plain echo, not rich: the summary must stay one line whatever the terminal width
-    if result.ok:
-        typer.echo(result.summary())
-        return
-    typer.echo(result.summary(), err=True)
-    raise typer.Exit(1)
+    _report(result)
 
 
 @app.command("retention")

@@ -16,8 +16,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from dualcheck.config import get_settings
-from dualcheck.errors import ConfigError
+from dualcheck.config import get_settings, settings_error
 
 MINIMUM_RETENTION_YEARS = 5
 
@@ -42,9 +41,7 @@ def ledger_settings() -> LedgerSettings:
     try:
         return LedgerSettings()
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = "DUALCHECK_LEDGER_" + str(err["loc"][0]).upper() if err["loc"] else "ledger settings"
-        raise ConfigError(f"{field}: {err['msg']}") from None
+        raise settings_error(exc, "DUALCHECK_LEDGER_") from None
 
 
 def reset_ledger_settings_cache() -> None:

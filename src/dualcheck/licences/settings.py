@@ -16,7 +16,7 @@ import threading
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from dualcheck.errors import ConfigError
+from dualcheck.config import settings_error
 
 PREFIX = "DUALCHECK_HOLDS_"
 
@@ -70,7 +70,7 @@ def hold_settings() -> HoldSettings:
     try:
         settings = HoldSettings()
     except ValidationError as exc:
-        raise ConfigError(f"DUALCHECK_HOLDS_: {exc.errors()[0]['msg']}") from None
+        raise settings_error(exc, "DUALCHECK_HOLDS_") from None
     with _lock:
         _cached = (env, settings)
     return settings
