@@ -13,7 +13,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# the screening hot path is compiled (setup.py); recompile it when its source changes
+COMPILED_SOURCES := $(wildcard src/dualcheck/screening/*.py) src/dualcheck/_compiled.py setup.py
+COMPILED_STAMP := $(VENV)/.compiled-stamp
+
+$(COMPILED_STAMP): $(STAMP) $(COMPILED_SOURCES)
+	$(BIN)/python setup.py -q build_ext --inplace
+	touch $(COMPILED_STAMP)
+
+install: $(STAMP) $(COMPILED_STAMP)
 
 ## make run: install, migrate, load the reference data, serve on 127.0.0.1:8000
 run: install

@@ -218,6 +218,16 @@ def test_bench_check_reports_figures(sqlite_db: Database, rules: RuleSet, data_d
         assert session.scalar(select(func.count()).select_from(StoredCheck)) == 6
 
 
+def test_bench_check_reports_a_failing_worker_instead_of_waiting(tmp_path: Path, rules: RuleSet,
+                                                                  data_dir: Path) -> None:
+    """A worker that cannot even warm up (here: an unmigrated database) ends the benchmark with its error."""
+    from dualcheck.check.bench import run_bench
+
+    empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(RuntimeError, match="bench worker failed"):
+        run_bench(empty, rules, data_dir, docs=[], n=4, items=2, store=False, actor="bench", workers=2, pool_size=2)
+
+
 def test_health_names_the_rule_set(sqlite_db: Database, settings_for: Any, rules: RuleSet) -> None:
     client = TestClient(create_app(settings_for(sqlite_db), sqlite_db))
     health = client.get("/health").json()

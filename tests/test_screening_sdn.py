@@ -74,7 +74,7 @@ def test_delta_rescreening_and_stale_decisions_on_sdn_snapshots(sqlite_db: Datab
     forget_indexes()
     index = get_index(fresh)
     old, new = latest_change(fresh, "us-ofac-sdn")
-    delta, details = delta_index(fresh, index, "us-ofac-sdn", old, new)
+    delta, details = delta_index(fresh, index.scorer, "us-ofac-sdn", old, new)
     assert (details["added"], details["modified"]) == (1249, 48) and len(delta) < len(index) / 10
     run = run_screening(fresh, delta, kind="delta", actor="officer", details=details)
     with fresh.session() as session:

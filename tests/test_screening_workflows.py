@@ -79,7 +79,7 @@ def test_counterparties_decisions_and_delta_rescreening(any_db: Database, tmp_pa
     _load(any_db, "parties_2025-02-01.ftm.json")
     index = get_index(any_db)
     old, new = latest_change(any_db, "ftm-testlist")
-    delta, details = delta_index(any_db, index, "ftm-testlist", old, new)
+    delta, details = delta_index(any_db, index.scorer, "ftm-testlist", old, new)
     assert (details["added"], details["modified"], details["removed"]) == (1, 1, 0)
     run = run_screening(any_db, delta, kind="delta", actor="officer", details=details)
     with any_db.session() as session:
@@ -97,6 +97,47 @@ def test_counterparties_decisions_and_delta_rescreening(any_db: Database, tmp_pa
         kinds = [k for (k,) in session.execute(select(LedgerRecord.kind))]
         assert kinds.count("screening.decision") == 2 and kinds.count("screening.run") == 2
         assert ledger.verify(session).ok
+
+
+def test_a_list_load_rescreens_the_stored_counterparties(sqlite_db: Database, settings_for, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`lists load` of a new current version starts delta re-screening by itself (first version: all entries)."""
+    settings_for(sqlite_db)
+    code, out, err = _cli(capsys, "lists", "load", str(FIX / "parties_2025-01-01.ftm.json"), "--output", "json")
+    assert code == 0, err
+    skipped = {"list": "ftm-testlist", "version": 1, "skipped": "no stored counterparties"}
+    assert json.loads(out)["rescreen"] == [skipped]
+    import_file(sqlite_db, FIX / "counterparties.csv", mapping=MAPPING, actor="officer")
+    code, out, err = _cli(capsys, "lists", "load", str(FIX / "parties_2025-02-01.ftm.json"), "--output", "json")
+    assert code == 0, err
+    [summary] = json.loads(out)["rescreen"]
+    run = summary["run"]
+    assert run["kind"] == "delta" and run["details"]["trigger"] == "lists.load"
+    assert (run["details"]["added"], run["details"]["modified"], run["details"]["removed"]) == (1, 1, 0)
+    with sqlite_db.session() as session:
+        found = {(h["counterparty_ref"], h["entity_id"]) for h in run_hits(session, run["id"])}
+    assert found == {("C-001", "tl-p1"), ("C-003", "tl-p4")}  # the changed and the added entry only
+    # the same file again: nothing new, nothing screened; the text output says what ran
+    code, out, err = _cli(capsys, "lists", "load", str(FIX / "parties_2025-02-01.ftm.json"))
+    assert code == 0 and "unchanged" in out and "re-screened" not in out
+    with sqlite_db.session() as session:
+        kinds = [k for (k,) in session.execute(select(LedgerRecord.kind))]
+    assert kinds.count("screening.run") == 1
+
+
+def test_a_first_list_version_is_screened_in_full_and_rescreening_can_be_declined(  # type: ignore[no-untyped-def]
+        sqlite_db: Database, settings_for, capsys, tmp_path: Path) -> None:
+    settings_for(sqlite_db)
+    import_file(sqlite_db, FIX / "counterparties.csv", mapping=MAPPING, actor="officer")
+    code, out, err = _cli(capsys, "lists", "load", str(FIX / "parties_2025-01-01.ftm.json"), "--no-rescreen",
+                          "--output", "json")
+    assert code == 0 and json.loads(out)["rescreen"] == []
+    # another list's first version: every one of its entries is new to the counterparties
+    other = tmp_path / "other_2025-03-01.ftm.json"
+    other.write_text((FIX / "parties_2025-01-01.ftm.json").read_text().replace('"testlist"', '"otherlist"'))
+    code, out, err = _cli(capsys, "lists", "load", str(other))
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "re-screened against ftm-otherlist version 2: run 1, 5 counterparties, 3 hits, 3 new" in said
 
 
 def test_bad_counterparty_file_writes_nothing(sqlite_db: Database) -> None:

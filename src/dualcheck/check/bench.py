@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import random
 import statistics
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,19 @@ def generated(seed: int, items: int) -> dict[str, Any]:
 
 def _worker(url: str, rules: RuleSet, data_dir: Path, pool: list[Any], indexes: list[int], store: bool, actor: str,
             barrier: Any, out: Any) -> None:
-    """One process: warm its caches, wait for the others, run its share, report latencies."""
+    """One process: warm its caches, wait for the others, run its share, report latencies.
+
+    A failure is reported on the queue and breaks the barrier, so the parent never waits for it."""
+    try:
+        _work(url, rules, data_dir, pool, indexes, store, actor, barrier, out)
+    except BaseException as exc:
+        out.put(("failed", f"{type(exc).__name__}: {exc}"))
+        barrier.abort()
+        raise
+
+
+def _work(url: str, rules: RuleSet, data_dir: Path, pool: list[Any], indexes: list[int], store: bool, actor: str,
+          barrier: Any, out: Any) -> None:
     db = Database(url)
     run_check(db, pool[0], rules, data_dir, actor=actor, store=False)  # build the index, load the catalog
     barrier.wait()
@@ -65,6 +79,21 @@ def _worker(url: str, rules: RuleSet, data_dir: Path, pool: list[Any], indexes: 
     db.dispose()
 
 
+def _result(out: Any, procs: list[Any]) -> Any:
+    """The next worker's report; a worker that failed or died is an error, not an endless wait."""
+    while True:
+        try:
+            part = out.get(timeout=1.0)
+        except queue.Empty:
+            dead = [p for p in procs if not p.is_alive() and p.exitcode]
+            if dead:
+                raise RuntimeError(f"bench worker exited with code {dead[0].exitcode}") from None
+            continue
+        if part[0] == "failed":
+            raise RuntimeError(f"bench worker failed: {part[1]}")
+        return part
+
+
 def run_bench(db: Database, rules: RuleSet, data_dir: Path, *, docs: list[Any], n: int, items: int, store: bool,
               actor: str, workers: int = 2, pool_size: int = 200) -> dict[str, Any]:
     """Run `n` checks spread over `workers` processes (one per core); wall-clock checks per second.
@@ -80,12 +109,20 @@ def run_bench(db: Database, rules: RuleSet, data_dir: Path, *, docs: list[Any], 
     db.dispose()  # connections must not cross the fork
     for proc in procs:
         proc.start()
-    barrier.wait()
-    start = time.perf_counter()
-    parts = [out.get() for _ in procs]
-    elapsed = time.perf_counter() - start
-    for proc in procs:
-        proc.join()
+    try:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:  # a worker failed while warming up: its report says why
+            _result(out, procs)
+            raise
+        start = time.perf_counter()
+        parts = [_result(out, procs) for _ in procs]
+        elapsed = time.perf_counter() - start
+    finally:
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
     latencies = sorted(x for part in parts for x in part[0])
     outcomes: dict[str, int] = {}
     for part in parts:

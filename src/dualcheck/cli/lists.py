@@ -33,23 +33,49 @@ def load_files(paths: list[Path], published: dt.date | None = None, fmt: str | N
     return [r.as_dict() for r in results]
 
 
+RescreenOption = typer.Option(True, "--rescreen/--no-rescreen",
+                              help="Delta re-screen the stored counterparties against a new version's added and "
+                                   "changed entries (default: on).")
+
+
 @app.command("load")
 def load(paths: list[Path] = typer.Argument(..., help="List files or folders (format detected from content)."),
          published: str | None = typer.Option(None, "--published",
                                               help="Publication date YYYY-MM-DD when neither the file's content "
                                                    "nor its name gives one."),
          fmt: str | None = typer.Option(None, "--format", help="Force a format (see `lists formats`)."),
+         rescreen: bool = RescreenOption,
          output: OutputFormat = typer.Option(OutputFormat.text, "--output", help="text or json.")) -> None:
-    """Load restricted-party list files; the same bytes again are a no-op."""
-    results = load_files(paths, date_option(published, "--published"), fmt)
+    """Load restricted-party list files; the same bytes again are a no-op.
 
-    def render(doc: list[dict[str, Any]]) -> None:
-        for row in doc:
+    A new current version re-screens the stored counterparties against the entries it added or
+    changed (delta re-screening), unless --no-rescreen."""
+    results = load_files(paths, date_option(published, "--published"), fmt)
+    runs = _rescreen(results) if rescreen else []
+
+    def render(doc: dict[str, Any]) -> None:
+        for row in doc["loaded"]:
             what = "loaded" if row["status"] == "loaded" else "unchanged (already loaded)"
             console.print(f"{row['list']:<16} version {row['version']}  published {row['published']}  "
                           f"{row['entities']:>6} entities  {what}  [{', '.join(row['files'])}]", markup=False)
+        _render_rescreen(doc["rescreen"])
 
-    emit({"loaded": results} if output == OutputFormat.json else results, output, render)
+    emit({"loaded": results, "rescreen": runs}, output, render)
+
+
+def _rescreen(loaded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from dualcheck.screening.runs import default_workers, rescreen_after_load
+
+    return rescreen_after_load(database(), loaded, actor=settings().actor, workers=default_workers())
+
+
+def _render_rescreen(summaries: list[dict[str, Any]]) -> None:
+    for row in summaries:
+        run = row.get("run")
+        if run is not None:
+            console.print(f"  re-screened against {row['list']} version {row['version']}: run {run['id']}, "
+                          f"{run['screened']} counterparties, {run['hits']} hits, {run['new_hits']} new "
+                          f"(`dualcheck rescreen hits {run['id']} --new`)", markup=False)
 
 
 @app.command("formats")
@@ -136,8 +162,11 @@ def update(names: list[str] | None = typer.Argument(None, help="Lists to update 
            sources: Path | None = typer.Option(None, "--sources", help="YAML file of list sources (URLs)."),
            timeout: float = typer.Option(60.0, "--timeout", help="Seconds per download attempt."),
            retries: int = typer.Option(3, "--retries", help="Attempts per file."),
+           rescreen: bool = RescreenOption,
            fmt: OutputFormat = FormatOption) -> None:
-    """Download the current official files and load the new versions (exit 1 when one failed)."""
+    """Download the current official files and load the new versions (exit 1 when one failed).
+
+    A new current version re-screens the stored counterparties as `lists load` does."""
     from dualcheck.lists.update import read_sources, update_lists
 
     cfg = settings()
@@ -147,11 +176,14 @@ def update(names: list[str] | None = typer.Argument(None, help="Lists to update 
                                only=names or None, timeout=timeout, retries=max(1, retries))
         advance(len(results))
     doc = {"updates": [r.as_dict() for r in results]}
+    loaded = [r.load.as_dict() for r in results if r.ok and r.load is not None]
+    doc["rescreen"] = _rescreen(loaded) if rescreen else []
 
     def render(doc: dict[str, Any]) -> None:
         for row in doc["updates"]:
             mark = "ok" if row["ok"] else "FAILED"
             console.print(f"{row['list']:<16} {mark:<7} {row['detail']}", markup=False)
+        _render_rescreen(doc["rescreen"])
 
     emit(doc, fmt, render)
     if not all(r.ok for r in results):

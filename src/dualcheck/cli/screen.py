@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from dualcheck import ledger
+from dualcheck._compiled import implementation
 from dualcheck.cli import bench
 from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, progress, settings
 from dualcheck.errors import BadInput
@@ -139,6 +140,7 @@ def bench_screen(
         "entities": len(index), "names": index.n_names,
         "list_versions": {k: v.get("version") for k, v in index.list_versions.items()},
         "configuration": index.scorer.config.summary(),
+        "implementation": implementation(),
     }
     if candidate_sample:
         doc["candidate_stage"] = evaluate.candidate_recall(index, queries, cut, candidate_sample)
@@ -240,7 +242,7 @@ def rescreen_delta(
 
     def factory(db: Any) -> tuple[Any, dict[str, Any]]:
         old, new = latest_change(db, list_name) if from_version is None or to_version is None else (0, 0)
-        return delta_index(db, get_index(db), list_name, from_version or old, to_version or new)
+        return delta_index(db, default_scorer(), list_name, from_version or old, to_version or new)
 
     _run("delta", factory, threshold, workers, fmt)
 

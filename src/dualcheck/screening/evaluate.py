@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dualcheck._compiled import implementation
 from dualcheck.errors import BadInput
 from dualcheck.screening.index import ScreeningIndex
 from dualcheck.screening.names import token_similarity
@@ -183,6 +184,7 @@ def bench_pairs(cases: list[Case], *, algorithm: str, threshold: float, scorer: 
         doc["pairs_per_second_max"] = round(len(cases) / by_speed[0][0], 1)
     if algorithm == "dualcheck":
         doc["configuration"] = scorer.config.summary()
+        doc["implementation"] = implementation()  # compiled at install, or the Python source
     return doc, scores
 
 

@@ -25,6 +25,7 @@ from dualcheck.errors import BadInput, NotFound
 from dualcheck.screening.decisions import DecisionBook, party_key
 from dualcheck.screening.index import ScreeningIndex
 from dualcheck.screening.models import Counterparty, RunHit, ScreeningRun
+from dualcheck.screening.scoring import Scorer, default_scorer
 from dualcheck.screening.subjects import Subject, listed_subject, query_subject
 
 Found = tuple[int, str, str, float, str, list[dict[str, Any]]]  # counterparty, list, entity, score, name, why
@@ -120,7 +121,7 @@ def run_screening(db: Database, index: ScreeningIndex, *, kind: str, actor: str,
     return doc
 
 
-def delta_index(db: Database, index: ScreeningIndex, list_name: str, from_version: int, to_version: int,
+def delta_index(db: Database, scorer: Scorer, list_name: str, from_version: int, to_version: int,
                 ) -> tuple[ScreeningIndex, dict[str, Any]]:
     """An index over only the entities added or modified between two versions of a list."""
     from dualcheck.lists.store import changed_entities
@@ -131,7 +132,50 @@ def delta_index(db: Database, index: ScreeningIndex, list_name: str, from_versio
     details = {"list": list_name, "from": from_version, "to": to_version, "added": len(added),
                "removed": len(removed), "modified": len(modified)}
     versions: dict[str, dict[str, object]] = {list_name: {"version": to_version}}
-    return ScreeningIndex(subjects, scorer=index.scorer, list_versions=versions), details
+    return ScreeningIndex(subjects, scorer=scorer, list_versions=versions), details
+
+
+def rescreen_after_load(db: Database, loaded: Sequence[dict[str, Any]], *, actor: str, workers: int = 1,
+                        threshold: float | None = None) -> list[dict[str, Any]]:
+    """Delta re-screening started by a list load: for each list that got a new current version,
+    screen the stored counterparties against the entries it added or changed (against all of its
+    entries when it is the list's first version). One summary per loaded list, run or not, and why.
+    """
+    from dualcheck.lists.store import list_versions, version_entities
+
+    with db.session() as session:
+        stored = session.scalar(select(func.count()).select_from(Counterparty)) or 0
+    done: list[dict[str, Any]] = []
+    for row in loaded:
+        name, version = row["list"], row["version"]
+        summary: dict[str, Any] = {"list": name, "version": version}
+        done.append(summary)
+        if row.get("status") != "loaded":
+            summary["skipped"] = "version already loaded"
+            continue
+        if not stored:
+            summary["skipped"] = "no stored counterparties"
+            continue
+        with db.session() as session:
+            versions = list(list_versions(session, name))
+            current = next((v for v in versions if v.is_current), None)
+            if current is None or current.id != version:
+                summary["skipped"] = "an older snapshot: the current version is unchanged"
+                continue
+            first = not any((v.published, v.id) < (current.published, current.id) for v in versions)
+            subjects = [listed_subject(e) for e in version_entities(session, version)] if first else []
+        scorer = default_scorer()  # the delta needs the scorer only, not an index over every list
+        if first:
+            delta = ScreeningIndex(subjects, scorer=scorer, list_versions={name: {"version": version}})
+            details = {"list": name, "from": None, "to": version, "added": len(subjects), "removed": 0,
+                       "modified": 0}
+        else:
+            older, _ = latest_change(db, name)
+            delta, details = delta_index(db, scorer, name, older, version)
+        details["trigger"] = "lists.load"
+        summary["run"] = run_screening(db, delta, kind="delta", actor=actor, threshold=threshold,
+                                       workers=workers, details=details)
+    return done
 
 
 def latest_change(db: Database, list_name: str) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.orm import Session
 
-from dualcheck import __version__
+from dualcheck import __version__, _compiled
 from dualcheck.api.deps import db_session, get_db
 from dualcheck.data_versions import loaded_data_versions
 from dualcheck.db.migrate import is_up_to_date
@@ -24,6 +24,8 @@ def health_document(request: Request, session: Session) -> dict[str, Any]:
         "status": "ok" if migrated else "degraded",
         "version": __version__,
         "database": {"kind": db.kind, "migrated": migrated},
+        # the screening hot path compiled at install, or its Python source (same results, slower)
+        "screening_implementation": _compiled.implementation(),
         # An unmigrated database has no tables to ask: say so instead of failing.
         "data_versions": loaded_data_versions(session) if migrated else {},
     }

@@ -16,6 +16,7 @@ from dualcheck.screening import counterparties as cps
 from dualcheck.screening.decisions import decision_document, record_decision
 from dualcheck.screening.models import ScreeningRun
 from dualcheck.screening.runs import delta_index, latest_change, run_document, run_hits, run_screening
+from dualcheck.screening.scoring import default_scorer
 from dualcheck.screening.service import get_index, ledger_payload, screen_one
 from dualcheck.screening.subjects import query_subject
 
@@ -149,14 +150,15 @@ class RescreenBody(BaseModel):
 @router.post("/rescreen", status_code=201, summary="Re-screen the stored counterparties (delta or full)")
 def rescreen(body: RescreenBody, request: Request, who: str = Depends(actor)) -> dict[str, Any]:
     db = get_db(request)
-    index = get_index(db, max_age=0)
     details: dict[str, Any] = {}
     if body.kind == "delta":
         if not body.list:
             raise BadInput("a delta re-screen needs the list", location="list")
         old, new = (body.from_version, body.to_version) if body.from_version and body.to_version \
             else latest_change(db, body.list)
-        index, details = delta_index(db, index, body.list, old, new)
+        index, details = delta_index(db, default_scorer(), body.list, old, new)
+    else:
+        index = get_index(db, max_age=0)
     return run_screening(db, index, kind=body.kind, actor=who, threshold=body.threshold, workers=1, details=details)
 
 
