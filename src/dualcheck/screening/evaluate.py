@@ -14,7 +14,7 @@ from dualcheck._compiled import implementation
 from dualcheck.errors import BadInput
 from dualcheck.screening.index import ScreeningIndex
 from dualcheck.screening.names import token_similarity
-from dualcheck.screening.normalize import phonetic_key, prepare_name, romanisation_key, skeleton
+from dualcheck.screening.normalize import phonetic_key, prepare_name, prepared_forms, romanisation_key, skeleton
 from dualcheck.screening.scoring import Scorer
 from dualcheck.screening.service import settle_long_lived
 from dualcheck.screening.subjects import QUERY_SCHEMAS, Subject, query_subject
@@ -66,8 +66,8 @@ def read_cases(path: Path) -> list[Case]:
 def _dualcheck_scorer(scorer: Scorer) -> Callable[[Case], float]:
     # the cases are validated when read (names not empty, known schema): only names to compare
     def score(case: Case) -> float:
-        return scorer.score(Subject(case.schema, (prepare_name(case.name1, case.schema),)),
-                            Subject(case.schema, (prepare_name(case.name2, case.schema),))).score
+        return scorer.score(Subject(case.schema, prepared_forms(case.name1, case.schema)),
+                            Subject(case.schema, prepared_forms(case.name2, case.schema))).score
     return score
 
 
@@ -105,9 +105,9 @@ def clear_caches() -> None:
     is alive then is settled out of the garbage collector's way, as `get_index` does for a server.
     """
     for name in WARM_UP_NAMES:
-        prepare_name(name, "Person")
-        prepare_name(name, "Organization")
-    for cached in (prepare_name, token_similarity, phonetic_key, skeleton, romanisation_key):
+        prepared_forms(name, "Person")
+        prepared_forms(name, "Organization")
+    for cached in (prepared_forms, prepare_name, token_similarity, phonetic_key, skeleton, romanisation_key):
         cached.cache_clear()
     settle_long_lived()
 

@@ -32,6 +32,7 @@ from rigour.text.normalize import Normalize, normalize
 from rigour.text.scripts import text_scripts
 
 from dualcheck.errors import BadInput
+from dualcheck.screening import korean
 
 MAX_NAME_LENGTH = 500
 # what rigour's normalize_name does, without building the flags on every call
@@ -103,7 +104,7 @@ _LATIN_SPECIALS = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "
                                   "œ": "oe", "ð": "d", "ŋ": "ng", "ħ": "h"})
 # rigour romanises these scripts itself; any other script goes straight to ICU (normality), which
 # is what rigour would fall back to after a slow first pass
-_RIGOUR_SCRIPTS = frozenset({"Greek", "Armenian", "Georgian", "Hangul"})
+_RIGOUR_SCRIPTS = frozenset({"Greek", "Armenian", "Georgian"})
 
 
 def _to_ascii(text: str) -> str:
@@ -116,6 +117,10 @@ def _to_ascii(text: str) -> str:
         latin = stripped.translate(_LATIN_SPECIALS)
         if latin.isascii():
             return latin
+    if korean.has_hangul(text):  # syllable by syllable, as Korean names are written in Latin letters
+        text = korean.romanise(text)
+        if text.isascii():
+            return text
     if text_scripts(text) & _RIGOUR_SCRIPTS:
         return ascii_text(text).lower()
     return normality.ascii_text(text).lower()
@@ -231,6 +236,23 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
     abjad = bool(script_form) and bool(text_scripts(normal) & ABJAD_SCRIPTS)
     return PreparedName(original=name, tokens=tuple(tokens), org_classes=org_classes, script_form=script_form,
                         abjad=abjad, person=is_person)
+
+
+@lru_cache(maxsize=200_000)
+def prepared_forms(name: str, schema: str = "LegalEntity") -> tuple[PreparedName, ...]:
+    """The prepared name and, for a name in Hangul, its further Latin readings (see korean.py),
+    each shown as the name with the reading in brackets."""
+    main = prepare_name(name, schema)
+    if name.isascii() or not korean.has_hangul(name):
+        return (main,)
+    forms = [main]
+    for reading in korean.variants(clean_text(name), schema in PERSON_SCHEMAS):
+        form = prepare_name(reading, schema)
+        if form.tokens and all(form.tokens != f.tokens for f in forms):
+            forms.append(PreparedName(original=f"{name} ({reading})", tokens=form.tokens,
+                                      org_classes=main.org_classes or form.org_classes, script_form=main.script_form,
+                                      abjad=False, person=form.person))
+    return tuple(forms)
 
 
 @lru_cache(maxsize=400_000)

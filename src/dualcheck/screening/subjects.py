@@ -11,7 +11,7 @@ from followthemoney import model
 from rigour.territories import lookup_territory
 
 from dualcheck.errors import BadInput
-from dualcheck.screening.normalize import PreparedName, prepare_name, validate_name
+from dualcheck.screening.normalize import PreparedName, prepared_forms, validate_name
 
 QUERY_SCHEMAS = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane")
 NAME_PROPS = ("name", "alias", "previousName")
@@ -121,7 +121,7 @@ def query_subject(name: str, *, schema: str | None = None, birth_date: str | Non
     dob = check_birth_date(birth_date)
     return Subject(
         schema=schema_name,
-        names=tuple(prepare_name(t, schema_name) for t in texts),
+        names=tuple(form for t in texts for form in prepared_forms(t, schema_name)),
         birth_dates=(dob,) if dob else (),
         countries=frozenset(c for c in codes if c),
         gender=normalise_gender(gender),
@@ -132,9 +132,9 @@ def query_subject(name: str, *, schema: str | None = None, birth_date: str | Non
 def _prepared(values: list[str], schema: str) -> tuple[PreparedName, ...]:
     seen: dict[tuple[str, ...], PreparedName] = {}
     for value in values:
-        prepared = prepare_name(value, schema)
-        if prepared.tokens and prepared.tokens not in seen:
-            seen[prepared.tokens] = prepared
+        for prepared in prepared_forms(value, schema):
+            if prepared.tokens and prepared.tokens not in seen:
+                seen[prepared.tokens] = prepared
     return tuple(seen.values())
 
 
