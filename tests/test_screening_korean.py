@@ -27,13 +27,15 @@ def test_syllables_are_read_one_by_one_in_the_north_korean_spelling() -> None:
     assert korean.romanise("박근혜", "rr") == "bak geun hye"
 
 
-def test_variants_give_south_korean_spellings_with_the_usual_surnames() -> None:
-    assert "park geun hye" in korean.variants("박근혜")
-    assert "lee myung bak" in korean.variants("이명박")
-    assert "ri man gon" in korean.variants("리만건")  # inner consonant voiced
-    assert korean.romanise("김정은") not in korean.variants("김정은")
-    assert korean.variants("Kim Jong Un") == ()
-    assert korean.variants("삼성전자", person=False) == ("sam seong jeon ja",)
+def test_readings_give_south_korean_spellings_with_the_usual_surnames() -> None:
+    assert korean.readings("김정은")[0] == "kim jong un"
+    assert "park geun hye" in korean.readings("박근혜")
+    assert "lee myung bak" in korean.readings("이명박")
+    assert korean.readings("이명박")[0] == "yi myong pak"  # the surname is never a lone "i"
+    assert "ri man gon" in korean.readings("리만건")  # inner consonant voiced
+    assert korean.readings("영철 이")[0] == "yi yong chol"  # surname last, as Western forms write it
+    assert korean.readings("Kim Jong Un") == ()
+    assert korean.readings("삼성전자", person=False) == ("sam song jon ja", "sam seong jeon ja")
 
 
 @given(st.integers(min_value=korean.FIRST, max_value=korean.LAST))

@@ -8,10 +8,11 @@ tokens).
 
 The main reading follows McCune-Reischauer without diacritics, as North Korean names appear on
 the sanctions lists (김정은 -> kim jong un, 리설주 -> ri sol ju, 최룡해 -> choe ryong hae).
-South Korean names are mostly spelt otherwise, so ``variants`` adds readings in the Revised
+South Korean names are mostly spelt otherwise, so ``readings`` adds readings in the Revised
 Romanisation and in the popular South Korean spelling (박근혜 -> park geun hye, 이명박 -> lee
-myung bak), each with the usual spellings of the surname. A surname is the first syllable
-(two-syllable surnames such as 남궁 are read syllable by syllable like any other).
+myung bak), each with the usual spellings of the surname. The surname is the first syllable, or
+a one-syllable word when the name is written in two words ("영철 이"); two-syllable surnames
+such as 남궁 are read syllable by syllable like any other.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ _RR_VOWELS = ("a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", 
 _FINALS = ("", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t",
            "ng", "t", "t", "k", "t", "p", "t")
 
-# Usual Latin spellings of common surnames (first the most frequent), used by the variants
+# Usual Latin spellings of common surnames (first the most frequent), used by the further readings
 SURNAMES: dict[str, tuple[str, ...]] = {
     "김": ("kim", "gim"), "이": ("lee", "yi", "rhee"), "리": ("ri", "lee"), "박": ("park", "pak", "bak"),
     "최": ("choi", "choe"), "정": ("jung", "chung", "jeong", "jong"), "강": ("kang",), "조": ("cho", "jo"),
@@ -114,35 +115,47 @@ def romanise(text: str, style: str = "mr") -> str:
     return " ".join("".join(out).split())
 
 
-@lru_cache(maxsize=10_000)
-def variants(name: str, person: bool = True) -> tuple[str, ...]:
-    """Further Latin readings of a Hangul name (the main reading, ``romanise``, not among them).
+def _split(words: list[str]) -> tuple[str, str, list[str]] | None:
+    """Surname, given name and the other words of a person's name. The surname is a one-syllable
+    Hangul word that is a known surname when the name has more than one Hangul word ("영철 이",
+    as Western forms write it), else the first syllable of the first Hangul word ("김정은")."""
+    hangul = [i for i, w in enumerate(words) if all(FIRST <= ord(ch) <= LAST for ch in w)]
+    if not hangul:
+        return None
+    alone = [i for i in hangul if len(words[i]) == 1 and words[i] in SURNAMES]
+    if len(hangul) > 1 and alone:
+        at = alone[0]
+        return words[at], "".join(words[i] for i in hangul if i != at), [w for i, w in enumerate(words)
+                                                                        if i not in hangul]
+    at = hangul[0]
+    return words[at][0], words[at][1:], [w for i, w in enumerate(words) if i != at]
 
-    For a person the first syllable is the surname: each of its (up to three) usual spellings
-    with the given name in the popular spelling (two ways), in the Revised Romanisation and in
-    McCune-Reischauer with voiced inner consonants. For other names, the Revised Romanisation.
+
+@lru_cache(maxsize=10_000)
+def readings(name: str, person: bool = True) -> tuple[str, ...]:
+    """The Latin readings of a name in Hangul, the main one first (none for a name without Hangul).
+
+    A person's name is read surname first: the main reading in McCune-Reischauer as the DPRK
+    spells names (이 as "yi", not a lone "i"); then each of the surname's (up to three) usual
+    spellings with the given name in the popular South Korean spelling (two ways), in the Revised
+    Romanisation and in McCune-Reischauer with voiced inner consonants. Other names: the main
+    reading and the Revised Romanisation.
     """
     if not has_hangul(name):
         return ()
-    main = romanise(name)
-    found: dict[str, None] = {}
-    rr = romanise(name, "rr")
-    if not person:
-        return (rr,) if rr != main else ()
-    words = name.split()
-    # the surname is the first syllable of the first word written in Hangul
-    at = next((i for i, w in enumerate(words) if has_hangul(w) and FIRST <= ord(w[0]) <= LAST), None)
-    if at is None:
-        return (rr,) if rr != main else ()
-    word = words[at]
-    surname, given = word[0], word[1:]
+    found: dict[str, None] = {romanise(name): None}
+    split = _split(name.split()) if person else None
+    if split is None:
+        found[romanise(name, "rr")] = None
+        return tuple(found)
+    surname, given, others = split
+    found = {}
+    main_surname = "yi" if surname == "이" else _syllable(surname, _MR_INITIALS, _MR_VOWELS)
+    found[romanise(" ".join([main_surname, given, *others]))] = None
     spellings = SURNAMES.get(surname) or (_syllable(surname, _RR_INITIALS, _RR_VOWELS),)
-    given_forms = (" ".join(_popular(ch) if FIRST <= ord(ch) <= LAST else ch for ch in given),
-                   " ".join(_popular(ch, True) if FIRST <= ord(ch) <= LAST else ch for ch in given),
+    given_forms = (" ".join(_popular(ch) for ch in given), " ".join(_popular(ch, True) for ch in given),
                    romanise(given, "rr"), _mr_given(given))
     for spelling in spellings[:3]:
         for given_form in given_forms:
-            reading = [*words[:at], " ".join(filter(None, (spelling, given_form))), *words[at + 1:]]
-            found[romanise(" ".join(reading), "rr")] = None
-    found.pop(main, None)
+            found[romanise(" ".join([spelling, given_form, *others]), "rr")] = None
     return tuple(found)

@@ -240,19 +240,23 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
 
 @lru_cache(maxsize=200_000)
 def prepared_forms(name: str, schema: str = "LegalEntity") -> tuple[PreparedName, ...]:
-    """The prepared name and, for a name in Hangul, its further Latin readings (see korean.py),
-    each shown as the name with the reading in brackets."""
+    """The prepared name and, for a name in Hangul, its Latin readings (see korean.py): a
+    person's name takes the main reading's tokens, and each further reading is shown as the
+    name with the reading in brackets."""
     main = prepare_name(name, schema)
     if name.isascii() or not korean.has_hangul(name):
         return (main,)
-    forms = [main]
-    for reading in korean.variants(clean_text(name), schema in PERSON_SCHEMAS):
+    forms: list[PreparedName] = []
+    for i, reading in enumerate(korean.readings(clean_text(name), schema in PERSON_SCHEMAS)):
         form = prepare_name(reading, schema)
-        if form.tokens and all(form.tokens != f.tokens for f in forms):
+        if i == 0 and main.person:  # the surname-aware reading replaces the syllable-by-syllable one
+            main = PreparedName(original=name, tokens=form.tokens, org_classes=main.org_classes,
+                                script_form=main.script_form, person=True)
+        elif form.tokens and all(form.tokens != f.tokens for f in (main, *forms)):
             forms.append(PreparedName(original=f"{name} ({reading})", tokens=form.tokens,
-                                      org_classes=main.org_classes or form.org_classes, script_form=main.script_form,
-                                      abjad=False, person=form.person))
-    return tuple(forms)
+                                      org_classes=main.org_classes or form.org_classes,
+                                      script_form=main.script_form, person=form.person))
+    return (main, *forms)
 
 
 @lru_cache(maxsize=400_000)
