@@ -68,3 +68,14 @@ def test_compiled_and_source_give_the_same_scores(tmp_path: Path) -> None:
     pure, compiled = _scores(tmp_path, True), _scores(tmp_path, False)
     assert pure.count(b"\n") == 6089
     assert pure == compiled
+
+
+def test_health_says_which_implementation_screens(sqlite_db) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from dualcheck.api.app import create_app
+    from dualcheck.config import Settings
+
+    doc = TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db)).get("/health").json()
+    assert doc["screening_implementation"] == _compiled.implementation()
+    assert doc["screening_implementation"] in {"compiled", "python"}
