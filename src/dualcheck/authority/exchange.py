@@ -1,0 +1,137 @@
+"""The denial exchange file: export our denials, import other states' denials (see docs/authority.md).
+
+Format ``dualcheck.authority.denials`` version 1: {"format", "version", "exported_at", "issuing_states",
+"denials": [record, ...]}. Importing validates every record before writing any; the same file twice
+changes nothing; a record already held with other content is updated (e.g. revoked).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dualcheck import ledger
+from dualcheck.authority.models import DenialNotification
+from dualcheck.authority.parsing import DenialInput, parse_denial
+from dualcheck.db.base import utcnow
+from dualcheck.errors import BadInput
+
+FORMAT = "dualcheck.authority.denials"
+VERSION = 1
+
+
+def denial_record(d: DenialNotification) -> dict[str, Any]:
+    return {"issuing_state": d.issuing_state, "reference": d.reference, "date": d.denied_on.isoformat(),
+            "destination": d.destination,
+            "consignee": {"name": d.consignee_name, "country": d.consignee_country},
+            "end_user": {"name": d.end_user_name, "country": d.end_user_country},
+            "end_use": d.end_use,
+            "items": [{"control_code": i["control_code"], "description": i["description"]} for i in d.items],
+            "reasons": d.reasons, "legal_basis": d.legal_basis, "revoked": d.revoked}
+
+
+def _record_of(d: DenialInput) -> dict[str, Any]:
+    return {"issuing_state": d.issuing_state, "reference": d.reference, "date": d.denied_on.isoformat(),
+            "destination": d.destination,
+            "consignee": {"name": d.consignee.name, "country": d.consignee.country},
+            "end_user": {"name": d.end_user.name, "country": d.end_user.country},
+            "end_use": d.end_use,
+            "items": [{"control_code": i.control_code, "description": i.description} for i in d.items],
+            "reasons": d.reasons, "legal_basis": d.legal_basis, "revoked": d.revoked}
+
+
+def fingerprint(record: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def export_document(session: Session, *, include_imported: bool = False) -> dict[str, Any]:
+    query = select(DenialNotification).order_by(DenialNotification.issuing_state, DenialNotification.reference)
+    if not include_imported:
+        query = query.where(DenialNotification.origin == "own")
+    rows = list(session.execute(query).scalars())
+    return {"format": FORMAT, "version": VERSION, "exported_at": utcnow().isoformat(timespec="seconds"),
+            "issuing_states": sorted({r.issuing_state for r in rows}),
+            "denials": [denial_record(r) for r in rows]}
+
+
+def write_document(doc: dict[str, Any], path: Path) -> None:
+    """Write atomically: a temporary file beside the target, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def parse_document(doc: Any, *, source: str | None) -> list[DenialInput]:
+    if not isinstance(doc, dict):
+        raise BadInput("expected a JSON object", source=source)
+    if doc.get("format") != FORMAT:
+        raise BadInput(f"field 'format': expected {FORMAT!r}, got {doc.get('format')!r}", source=source)
+    if doc.get("version") != VERSION:
+        raise BadInput(f"field 'version': unsupported version {doc.get('version')!r} (this release reads {VERSION})",
+                       source=source)
+    raw = doc.get("denials")
+    if not isinstance(raw, list):
+        raise BadInput("field 'denials': expected a list", source=source)
+    parsed: list[DenialInput] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(raw):
+        ref = record.get("reference") if isinstance(record, dict) else None
+        where = f"denials[{i}]" + (f" ({ref})" if isinstance(ref, str) and ref.strip() else "")
+        d = parse_denial(record, source=source, where=where)
+        key = (d.issuing_state, d.reference)
+        if key in seen:
+            raise BadInput(f"duplicate of denials[{seen[key]}] ({d.issuing_state} {d.reference})", source=source,
+                           location=where)
+        seen[key] = i
+        parsed.append(d)
+    return parsed
+
+
+def import_denials(session: Session, denials: list[DenialInput], *, actor: str, source: str) -> dict[str, Any]:
+    """Store the parsed records in the caller's transaction: added, updated, unchanged, kept (our own)."""
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "kept_own": 0}
+    changed: list[str] = []
+    for d in denials:
+        record = _record_of(d)
+        fp = fingerprint(record)
+        row = session.execute(select(DenialNotification).where(
+            DenialNotification.issuing_state == d.issuing_state,
+            DenialNotification.reference == d.reference)).scalar_one_or_none()
+        if row is not None and row.fingerprint == fp:
+            counts["unchanged"] += 1
+            continue
+        if row is not None and row.origin == "own":
+            counts["kept_own"] += 1  # our own notification is the master copy
+            continue
+        if row is None:
+            row = DenialNotification(issuing_state=d.issuing_state, reference=d.reference, origin="imported")
+            session.add(row)
+            counts["added"] += 1
+        else:
+            row.updated_at = utcnow()
+            counts["updated"] += 1
+        row.denied_on, row.destination, row.end_use = d.denied_on, d.destination, d.end_use
+        row.consignee_name, row.consignee_country = d.consignee.name, d.consignee.country
+        row.end_user_name, row.end_user_country = d.end_user.name, d.end_user.country
+        row.items = record["items"]
+        row.reasons, row.legal_basis, row.revoked, row.fingerprint = d.reasons, d.legal_basis, d.revoked, fp
+        changed.append(f"{d.issuing_state} {d.reference}")
+    session.flush()
+    if changed:
+        ledger.append(session, "authority.denials_import", {"source": Path(source).name, **counts,
+                                                            "records": changed}, actor=actor)
+    return {"records": len(denials), **counts}

@@ -1,0 +1,81 @@
+"""Tables of the authority domain: applications, decisions on them, denial notifications.
+
+Items (control code, description, quantity, value) are kept as JSON lists on the row: an
+application or a denial is read and compared as a whole, never joined item by item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dualcheck.db.base import Base, JSONDoc, UTCDateTime, utcnow
+
+
+class Application(Base):
+    """An application for an individual authorisation received by a licensing authority."""
+
+    __tablename__ = "authority_applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    authority_state: Mapped[str] = mapped_column(String(2))  # the Member State deciding on it
+    applicant: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    transaction_type: Mapped[str] = mapped_column(String(32))  # export | brokering | transit | technical_assistance
+    destination: Mapped[str] = mapped_column(String(2))
+    consignee_name: Mapped[str | None] = mapped_column(Text)
+    consignee_country: Mapped[str | None] = mapped_column(String(2))
+    end_user_name: Mapped[str | None] = mapped_column(Text)
+    end_user_country: Mapped[str | None] = mapped_column(String(2))
+    end_use: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    total_value: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))  # pending | granted | denied | withdrawn
+    consultations: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)  # warnings found at registration
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApplicationDecision(Base):
+    """The authority's decision on an application: granted, denied or withdrawn."""
+
+    __tablename__ = "authority_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("authority_applications.id", ondelete="CASCADE"),
+                                                unique=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    reasons: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DenialNotification(Base):
+    """A denial notified under Art. 16: our own (created by a denial decision) or imported from another state."""
+
+    __tablename__ = "authority_denials"
+    __table_args__ = (UniqueConstraint("issuing_state", "reference", name="uq_authority_denials_issuing_state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuing_state: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str] = mapped_column(String(100))
+    denied_on: Mapped[dt.date] = mapped_column(Date)
+    destination: Mapped[str] = mapped_column(String(2))
+    consignee_name: Mapped[str | None] = mapped_column(Text)
+    consignee_country: Mapped[str | None] = mapped_column(String(2))
+    end_user_name: Mapped[str | None] = mapped_column(Text)
+    end_user_country: Mapped[str | None] = mapped_column(String(2))
+    end_use: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    reasons: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(16))  # own | imported
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the exchanged record, to make re-imports no-ops
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,182 @@
+"""Registering applications (with the essentially-identical check), decisions, own denial notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dualcheck import ledger
+from dualcheck.authority import matching
+from dualcheck.authority.exchange import denial_record, fingerprint
+from dualcheck.authority.models import Application, ApplicationDecision, DenialNotification
+from dualcheck.authority.parsing import ApplicationInput
+from dualcheck.db.base import utcnow
+from dualcheck.errors import BadInput, NotFound
+
+OUTCOMES = ("granted", "denied", "withdrawn")
+DEFAULT_LEGAL_BASIS = "Regulation (EU) 2021/821"
+MAX_SHOWN = 10
+
+
+def _denial_view(d: DenialNotification) -> dict[str, Any]:
+    return {"issuing_state": d.issuing_state, "reference": d.reference, "date": d.denied_on.isoformat(),
+            "destination": d.destination, "items": d.items, "consignee_name": d.consignee_name,
+            "end_user_name": d.end_user_name, "end_use": d.end_use}
+
+
+def check_identical(session: Session, app: dict[str, Any], authority_state: str, as_of: dt.date) -> dict[str, Any]:
+    """Compare an application (a dict as in matching.compare) with the denials that require consultation."""
+    start = matching.lookback_start(as_of)
+    excluded = {"own_state": 0, "older_than_three_years": 0, "after_application_date": 0, "revoked": 0}
+    results: list[matching.Comparison] = []
+    for d in session.execute(select(DenialNotification).order_by(DenialNotification.id)).scalars():
+        if d.issuing_state == authority_state:
+            excluded["own_state"] += 1
+        elif d.revoked:
+            excluded["revoked"] += 1
+        elif d.denied_on < start:
+            excluded["older_than_three_years"] += 1
+        elif d.denied_on > as_of:
+            excluded["after_application_date"] += 1
+        else:
+            results.append(matching.compare(app, _denial_view(d)))
+    results.sort(key=lambda c: (c.warning is None, -c.score, c.denial["issuing_state"], c.denial["reference"]))
+    warnings = [c for c in results if c.warning]
+    shown = warnings + [c for c in results if not c.warning and c.score > 0][:max(0, MAX_SHOWN - len(warnings))]
+    return {"as_of": as_of.isoformat(), "window_start": start.isoformat(), "threshold": matching.THRESHOLD,
+            "compared": len(results), "excluded": excluded, "warnings": [c.warning for c in warnings],
+            "legal_basis": matching.LEGAL_BASIS if warnings else None,
+            "comparisons": [c.as_dict() for c in shown]}
+
+
+def _app_view(a: ApplicationInput) -> dict[str, Any]:
+    return {"destination": a.destination, "items": [i.as_dict() for i in a.items],
+            "consignee_name": a.consignee.name, "end_user_name": a.end_user.name, "end_use": a.end_use}
+
+
+def register(session: Session, app: ApplicationInput, *, actor: str) -> dict[str, Any]:
+    """Store a new application, check it against other states' denials, record both in the ledger."""
+    if session.execute(select(Application.id).where(Application.reference == app.reference)).first():
+        raise BadInput(f"application {app.reference!r} is already registered", location="reference")
+    check = check_identical(session, _app_view(app), app.authority_state, app.received_on)
+    row = Application(
+        reference=app.reference, authority_state=app.authority_state, applicant=app.applicant,
+        received_on=app.received_on, transaction_type=app.transaction_type, destination=app.destination,
+        consignee_name=app.consignee.name, consignee_country=app.consignee.country,
+        end_user_name=app.end_user.name, end_user_country=app.end_user.country, end_use=app.end_use,
+        items=[i.as_dict() for i in app.items], total_value=app.total_value, status="pending",
+        consultations=[c for c in check["comparisons"] if c["warning"]])
+    session.add(row)
+    session.flush()
+    ledger.append(session, "authority.application", {
+        "reference": app.reference, "authority_state": app.authority_state, "applicant": app.applicant,
+        "received": app.received_on.isoformat(), "destination": app.destination,
+        "items": [i.control_code for i in app.items], "total_value": app.total_value,
+        "compared": check["compared"], "warnings": check["warnings"]}, actor=actor, subject=app.reference)
+    for c in row.consultations:
+        ledger.append(session, "authority.consultation_warning", {
+            "application": app.reference, "warning": c["warning"], "denial": c["denial"], "score": c["score"],
+            "criteria": c["criteria"], "legal_basis": c["legal_basis"]}, actor=actor, subject=app.reference)
+    return {"application": application_doc(row), "check": check}
+
+
+def application_doc(a: Application, decision: ApplicationDecision | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "reference": a.reference, "authority_state": a.authority_state, "applicant": a.applicant,
+        "received": a.received_on.isoformat(), "transaction_type": a.transaction_type, "destination": a.destination,
+        "consignee": {"name": a.consignee_name, "country": a.consignee_country},
+        "end_user": {"name": a.end_user_name, "country": a.end_user_country}, "end_use": a.end_use,
+        "items": a.items, "total_value": a.total_value, "status": a.status,
+        "consultations": [c["warning"] for c in a.consultations]}
+    if decision is not None:
+        doc["decision"] = {"outcome": decision.outcome, "date": decision.decided_on.isoformat(),
+                           "reasons": decision.reasons, "legal_basis": decision.legal_basis,
+                           "decided_by": decision.decided_by,
+                           "processing_days": (decision.decided_on - a.received_on).days}
+    return doc
+
+
+def get_application(session: Session, reference: str) -> Application:
+    row = session.execute(select(Application).where(Application.reference == reference)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"application {reference!r} not found")
+    return row
+
+
+def show(session: Session, reference: str) -> dict[str, Any]:
+    app = get_application(session, reference)
+    decision = session.execute(select(ApplicationDecision).where(
+        ApplicationDecision.application_id == app.id)).scalar_one_or_none()
+    return application_doc(app, decision)
+
+
+def decide(session: Session, reference: str, outcome: str, *, reason: str, actor: str,
+           legal_basis: str | None = None, on: dt.date | None = None,
+           consulted: list[str] | None = None) -> dict[str, Any]:
+    """Decide a pending application. Granting one with open consultation warnings needs every warned
+    state listed in ``consulted`` (Art. 16(5), paraphrased: consult before granting). A denial creates
+    our own denial notification."""
+    if outcome not in OUTCOMES:
+        raise BadInput(f"expected one of {', '.join(OUTCOMES)}, got {outcome!r}", location="outcome")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BadInput("a decision states its reasons", location="reason")
+    app = get_application(session, reference)
+    if app.status != "pending":
+        raise BadInput(f"application {reference!r} is already {app.status}", location="reference")
+    on = on or utcnow().date()
+    if on < app.received_on:
+        raise BadInput(f"decision date {on} is before the application was received ({app.received_on})",
+                       location="date")
+    consulted_set = {s.strip().upper() for s in consulted or [] if s.strip()}
+    if outcome == "granted":
+        missing = sorted({c["denial"]["issuing_state"] for c in app.consultations} - consulted_set)
+        if missing:
+            warnings = "; ".join(c["warning"] for c in app.consultations if c["denial"]["issuing_state"] in missing)
+            raise BadInput(f"{warnings}: consult before granting (Art. 16(5)); name the consulted states",
+                           location="consulted")
+    basis = " ".join((legal_basis or DEFAULT_LEGAL_BASIS).split())
+    decision = ApplicationDecision(application_id=app.id, outcome=outcome, decided_on=on, reasons=reason,
+                                   legal_basis=basis, decided_by=actor)
+    app.status = outcome
+    session.add(decision)
+    session.flush()
+    payload: dict[str, Any] = {"reference": reference, "outcome": outcome, "date": on.isoformat(), "reasons": reason,
+                               "legal_basis": basis, "consulted": sorted(consulted_set)}
+    denial = None
+    if outcome == "denied":
+        denial = DenialNotification(
+            issuing_state=app.authority_state, reference=app.reference, denied_on=on, destination=app.destination,
+            consignee_name=app.consignee_name, consignee_country=app.consignee_country,
+            end_user_name=app.end_user_name, end_user_country=app.end_user_country, end_use=app.end_use,
+            items=[{"control_code": i["control_code"], "description": i["description"]} for i in app.items],
+            reasons=reason, legal_basis=basis, revoked=False, origin="own", fingerprint="")
+        denial.fingerprint = fingerprint(denial_record(denial))
+        session.add(denial)
+        session.flush()
+        payload["denial_notification"] = {"issuing_state": denial.issuing_state, "reference": denial.reference}
+    ledger.append(session, "authority.decision", payload, actor=actor, subject=reference)
+    doc = application_doc(app, decision)
+    if denial is not None:
+        doc["denial_notification"] = denial_record(denial)
+    return doc
+
+
+def revoke_denial(session: Session, reference: str, *, actor: str, reason: str) -> dict[str, Any]:
+    """Revoke one of our own denials (it stays in the exchange, flagged revoked)."""
+    row = session.execute(select(DenialNotification).where(DenialNotification.reference == reference,
+                                                           DenialNotification.origin == "own")
+                          ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"own denial {reference!r} not found")
+    if row.revoked:
+        raise BadInput(f"denial {reference!r} is already revoked", location="reference")
+    row.revoked = True
+    row.updated_at = utcnow()
+    row.fingerprint = fingerprint(denial_record(row))
+    ledger.append(session, "authority.denial_revoked", {"issuing_state": row.issuing_state, "reference": reference,
+                                                        "reason": reason}, actor=actor, subject=reference)
+    return denial_record(row)

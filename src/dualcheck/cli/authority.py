@@ -1,0 +1,157 @@
+"""`dualcheck authority ...`: applications, the essentially-identical check, decisions, denial exchange, stats."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from dualcheck.authority import exchange, service
+from dualcheck.authority import stats as stats_mod
+from dualcheck.authority.parsing import parse_application, read_json
+from dualcheck.cli.common import FormatOption, OutputFormat, console, database, date_option, emit, progress, settings
+from dualcheck.errors import BadInput
+
+app = typer.Typer(help="The licensing authority's side: applications, decisions, denial exchange, statistics.",
+                  no_args_is_help=True)
+denials_app = typer.Typer(help="Denial notifications exchanged between Member States (Art. 16).",
+                          no_args_is_help=True)
+app.add_typer(denials_app, name="denials")
+
+
+class StatsFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class Grouping(str, Enum):
+    destination = "destination"
+    category = "category"
+    outcome = "outcome"
+    month = "month"
+
+
+def _render_check(doc: dict[str, Any]) -> None:
+    a, check = doc["application"], doc["check"]
+    console.print(f"registered {a['reference']} ({a['authority_state']}, {a['destination']}, "
+                  f"{len(a['items'])} items, value {a['total_value']:,.2f})")
+    console.print(f"compared with {check['compared']} denials of other Member States since {check['window_start']}"
+                  f" (excluded: {', '.join(f'{k} {v}' for k, v in check['excluded'].items() if v) or 'none'})")
+    for c in check["comparisons"]:
+        d = c["denial"]
+        head = c["warning"] or f"no consultation needed: {d['issuing_state']} {d['reference']} ({d['date']})"
+        console.print(f"{'WARNING ' if c['warning'] else ''}{head}  score {c['score']:.2f}", markup=False)
+        for name, crit in c["criteria"].items():
+            value = crit.get("score", "same" if crit.get("match") else "different")
+            console.print(f"    {name}: {value}  {crit['detail']}", markup=False)
+    if check["legal_basis"]:
+        console.print(f"legal basis: {check['legal_basis']}", markup=False)
+
+
+@app.command("apply")
+def apply_cmd(path: Path = typer.Argument(..., help="Application JSON (see docs/authority.md)."),
+              fmt: OutputFormat = FormatOption) -> None:
+    """Register an application and check it against other states' denials of the last three years."""
+    application = parse_application(read_json(path), source=str(path))
+    with database().write_session() as session:
+        doc = service.register(session, application, actor=settings().actor)
+    emit(doc, fmt, _render_check)
+
+
+@app.command("show")
+def show_cmd(reference: str = typer.Argument(..., help="Application reference."),
+             fmt: OutputFormat = FormatOption) -> None:
+    """Show an application, its consultation warnings and its decision."""
+    with database().session() as session:
+        doc = service.show(session, reference)
+    emit(doc, OutputFormat.json if fmt == OutputFormat.json else fmt,
+         lambda d: console.print_json(data=d))
+
+
+@app.command("decide")
+def decide_cmd(reference: str = typer.Argument(..., help="Application reference."),
+               grant: bool = typer.Option(False, "--grant", help="Grant the authorisation."),
+               deny: bool = typer.Option(False, "--deny", help="Deny it (creates our denial notification)."),
+               withdraw: bool = typer.Option(False, "--withdraw", help="The applicant withdrew it."),
+               reason: str = typer.Option(..., "--reason", help="Reasons for the decision."),
+               legal_basis: str | None = typer.Option(None, "--legal-basis", help="Legal basis cited."),
+               on: str | None = typer.Option(None, "--date", help="Decision date YYYY-MM-DD (default today)."),
+               consulted: list[str] = typer.Option([], "--consulted",
+                                                   help="A Member State consulted (repeat); needed to grant "
+                                                        "over a consultation warning."),
+               fmt: OutputFormat = FormatOption) -> None:
+    """Decide a pending application: --grant, --deny or --withdraw."""
+    chosen = [name for name, flag in (("granted", grant), ("denied", deny), ("withdrawn", withdraw)) if flag]
+    if len(chosen) != 1:
+        raise BadInput("give exactly one of --grant, --deny, --withdraw", source="decide")
+    with database().write_session() as session:
+        doc = service.decide(session, reference, chosen[0], reason=reason, actor=settings().actor,
+                             legal_basis=legal_basis, on=date_option(on, "--date"), consulted=consulted)
+
+    def text(d: dict[str, Any]) -> None:
+        console.print(f"{d['reference']}: {d['decision']['outcome']} on {d['decision']['date']} "
+                      f"after {d['decision']['processing_days']} days", markup=False)
+        if "denial_notification" in d:
+            n = d["denial_notification"]
+            console.print(f"denial notification {n['issuing_state']} {n['reference']} created", markup=False)
+    emit(doc, fmt, text)
+
+
+@denials_app.command("export")
+def export_cmd(out: Path = typer.Option(..., "--out", help="Target JSON file."),
+               include_imported: bool = typer.Option(False, "--include-imported",
+                                                     help="Also other states' denials held here.")) -> None:
+    """Write our denial notifications in the exchange format (version 1)."""
+    with database().session() as session:
+        doc = exchange.export_document(session, include_imported=include_imported)
+    exchange.write_document(doc, out)
+    console.print(f"exported {len(doc['denials'])} denials to {out}", markup=False)
+
+
+@denials_app.command("import")
+def import_cmd(path: Path = typer.Argument(..., help="Exchange file (JSON, version 1)."),
+               fmt: OutputFormat = FormatOption) -> None:
+    """Import other states' denials; all records are checked first; the same file twice changes nothing."""
+    denials = exchange.parse_document(read_json(path), source=str(path))
+    with progress("importing denials", total=len(denials)) as advance, database().write_session() as session:
+        summary = exchange.import_denials(session, denials, actor=settings().actor, source=str(path))
+        advance(len(denials))
+    emit(summary, fmt, lambda s: console.print(
+        f"{s['records']} records: {s['added']} added, {s['updated']} updated, {s['unchanged']} unchanged, "
+        f"{s['kept_own']} kept (our own)", markup=False))
+
+
+@denials_app.command("revoke")
+def revoke_cmd(reference: str = typer.Argument(..., help="Reference of one of our own denials."),
+               reason: str = typer.Option(..., "--reason", help="Why it is revoked.")) -> None:
+    """Revoke one of our own denials (exported from now on with revoked: true)."""
+    with database().write_session() as session:
+        record = service.revoke_denial(session, reference, actor=settings().actor, reason=reason)
+    console.print(f"revoked {record['issuing_state']} {record['reference']}", markup=False)
+
+
+@app.command("stats")
+def stats_cmd(start: str | None = typer.Option(None, "--from", help="Received on or after YYYY-MM-DD."),
+              end: str | None = typer.Option(None, "--to", help="Received on or before YYYY-MM-DD."),
+              by: Grouping | None = typer.Option(None, "--by", help="destination, category, outcome or month."),
+              state: str | None = typer.Option(None, "--state", help="Only this authority's applications."),
+              fmt: StatsFormat = typer.Option(StatsFormat.text, "--format", help="text, json or csv.")) -> None:
+    """Counts and values of applications and decisions, denial rate, median processing days."""
+    with database().session() as session:
+        doc = stats_mod.compute(session, start=date_option(start, "--from"), end=date_option(end, "--to"),
+                                by=by.value if by else None, authority_state=state)
+    if fmt == StatsFormat.csv:
+        sys.stdout.write(stats_mod.to_csv(doc))
+        return
+    if fmt == StatsFormat.json:
+        emit(doc, OutputFormat.json, lambda d: None)
+        return
+    rows = [*doc["groups"], {**doc["total"], "group": "total"}]
+    console.print("  ".join(f"{c:>12}" for c in stats_mod.COLUMNS), markup=False)
+    for row in rows:
+        console.print("  ".join(f"{'' if row[c] is None else row[c]!s:>12}" for c in stats_mod.COLUMNS),
+                      markup=False)
