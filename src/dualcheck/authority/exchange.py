@@ -105,12 +105,11 @@ def import_denials(session: Session, denials: list[DenialInput], *, actor: str, 
     """Store the parsed records in the caller's transaction: added, updated, unchanged, kept (our own)."""
     counts = {"added": 0, "updated": 0, "unchanged": 0, "kept_own": 0}
     changed: list[str] = []
+    held = {(r.issuing_state, r.reference): r for r in session.execute(select(DenialNotification)).scalars()}
     for d in denials:
         record = _record_of(d)
         fp = fingerprint(record)
-        row = session.execute(select(DenialNotification).where(
-            DenialNotification.issuing_state == d.issuing_state,
-            DenialNotification.reference == d.reference)).scalar_one_or_none()
+        row = held.get((d.issuing_state, d.reference))
         if row is not None and row.fingerprint == fp:
             counts["unchanged"] += 1
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
@@ -28,26 +28,32 @@ def _denial_view(d: DenialNotification) -> dict[str, Any]:
 
 
 def check_identical(session: Session, app: dict[str, Any], authority_state: str, as_of: dt.date) -> dict[str, Any]:
-    """Compare an application (a dict as in matching.compare) with the denials that require consultation."""
+    """Compare an application (a dict as in matching.compare) with the denials that require consultation.
+
+    The exclusions are counted in SQL; only denials for the same destination are loaded and compared
+    (any other destination scores 0 on the destination gate without further comparison)."""
     start = matching.lookback_start(as_of)
-    excluded = {"own_state": 0, "older_than_three_years": 0, "after_application_date": 0, "revoked": 0}
-    results: list[matching.Comparison] = []
-    for d in session.execute(select(DenialNotification).order_by(DenialNotification.id)).scalars():
-        if d.issuing_state == authority_state:
-            excluded["own_state"] += 1
-        elif d.revoked:
-            excluded["revoked"] += 1
-        elif d.denied_on < start:
-            excluded["older_than_three_years"] += 1
-        elif d.denied_on > as_of:
-            excluded["after_application_date"] += 1
-        else:
-            results.append(matching.compare(app, _denial_view(d)))
+    d = DenialNotification
+    other = d.issuing_state != authority_state
+    live = other & d.revoked.is_(False)
+    in_window = live & (d.denied_on >= start) & (d.denied_on <= as_of)
+    counts = session.execute(select(
+        func.count(case((d.issuing_state == authority_state, 1))),
+        func.count(case((other & d.revoked.is_(True), 1))),
+        func.count(case((live & (d.denied_on < start), 1))),
+        func.count(case((live & (d.denied_on > as_of), 1))),
+        func.count(case((in_window, 1))))).one()
+    excluded = {"own_state": counts[0], "revoked": counts[1], "older_than_three_years": counts[2],
+                "after_application_date": counts[3]}
+    candidates = session.execute(select(d).where(in_window, d.destination == app["destination"])
+                                 .order_by(d.id)).scalars()
+    results = [matching.compare(app, _denial_view(row)) for row in candidates]
     results.sort(key=lambda c: (c.warning is None, -c.score, c.denial["issuing_state"], c.denial["reference"]))
     warnings = [c for c in results if c.warning]
     shown = warnings + [c for c in results if not c.warning and c.score > 0][:max(0, MAX_SHOWN - len(warnings))]
     return {"as_of": as_of.isoformat(), "window_start": start.isoformat(), "threshold": matching.THRESHOLD,
-            "compared": len(results), "excluded": excluded, "warnings": [c.warning for c in warnings],
+            "compared": counts[4], "same_destination": len(results), "excluded": excluded,
+            "warnings": [c.warning for c in warnings],
             "legal_basis": matching.LEGAL_BASIS if warnings else None,
             "comparisons": [c.as_dict() for c in shown]}
 
