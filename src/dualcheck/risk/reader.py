@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import json
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,15 +88,81 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _number(text: str, source: str, row: int, column: str) -> float:
+def _number(text: str, source: str, where: str, column: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise BadInput(f"not a number: {text!r}", source=source, location=f"row {row}, field {column!r}") from None
+        raise BadInput(f"not a number: {text!r}", source=source, location=f"{where}, field {column!r}") from None
     if not math.isfinite(value) or value < 0:
         raise BadInput(f"must be a finite number >= 0: {text!r}", source=source,
-                       location=f"row {row}, field {column!r}")
+                       location=f"{where}, field {column!r}")
     return value
+
+
+def _parse(header: list[str], rows: Iterable[tuple[str, list[str]]], source: str, *, require_label: bool,
+           header_at: str | None) -> Declarations:
+    """Check and convert rows given as (location, cells); `header_at` names where the header is."""
+    header = [h.strip() for h in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if require_label and LABEL_COLUMN not in header:
+        missing.append(LABEL_COLUMN)
+    if missing:
+        raise BadInput(f"missing column(s): {', '.join(repr(m) for m in missing)}", source=source, location=header_at)
+    pos = {name: i for i, name in enumerate(header)}
+    has_label = LABEL_COLUMN in pos
+    has_critical = CRITICAL_COLUMN in pos
+    ids: list[str] = []
+    dates: list[dt.date] = []
+    cats: dict[str, list[str]] = {c: [] for c in CATEGORICAL_COLUMNS}
+    nums: dict[str, list[float]] = {c: [] for c in NUMERIC_COLUMNS}
+    fraud: list[int] = []
+    critical: list[int] = []
+    seen: set[str] = set()
+    for where, row in rows:
+        if len(row) != len(header):
+            raise BadInput(f"{len(row)} fields, the header has {len(header)}", source=source, location=where)
+        decl_id = row[pos[ID_COLUMN]].strip()
+        if not decl_id:
+            raise BadInput("empty", source=source, location=f"{where}, field {ID_COLUMN!r}")
+        if decl_id in seen:
+            raise BadInput(f"duplicate declaration id {decl_id!r}", source=source,
+                           location=f"{where}, field {ID_COLUMN!r}")
+        seen.add(decl_id)
+        ids.append(decl_id)
+        text = row[pos[DATE_COLUMN]].strip()
+        try:
+            dates.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise BadInput(f"not a YYYY-MM-DD date: {text!r}", source=source,
+                           location=f"{where}, field {DATE_COLUMN!r}") from None
+        for column in CATEGORICAL_COLUMNS:
+            value = row[pos[column]].strip()
+            if not value and column not in OPTIONAL_VALUE_COLUMNS:
+                raise BadInput("empty", source=source, location=f"{where}, field {column!r}")
+            cats[column].append(value)
+        for column in NUMERIC_COLUMNS:
+            nums[column].append(_number(row[pos[column]].strip(), source, where, column))
+        if has_label:
+            label = row[pos[LABEL_COLUMN]].strip()
+            if label not in ("0", "1"):
+                raise BadInput(f"must be 0 or 1: {label!r}", source=source,
+                               location=f"{where}, field {LABEL_COLUMN!r}")
+            fraud.append(int(label))
+        if has_critical:
+            value = row[pos[CRITICAL_COLUMN]].strip()
+            if value not in ("0", "1", "2"):
+                raise BadInput(f"must be 0, 1 or 2: {value!r}", source=source,
+                               location=f"{where}, field {CRITICAL_COLUMN!r}")
+            critical.append(int(value))
+    if not ids:
+        raise BadInput("no declarations", source=source)
+    return Declarations(
+        source=source, sha256="", ids=ids, dates=dates, categorical=cats,
+        numeric={c: np.asarray(v, dtype=np.float64) for c, v in nums.items()},
+        fraud=np.asarray(fraud, dtype=np.int8) if has_label else None,
+        critical=np.asarray(critical, dtype=np.int8) if has_critical else None,
+        extra_columns=[h for h in header if h not in REQUIRED_COLUMNS and h not in (LABEL_COLUMN, CRITICAL_COLUMN)],
+    )
 
 
 def read_declarations(path: Path, *, require_label: bool = False) -> Declarations:
@@ -108,72 +176,48 @@ def read_declarations(path: Path, *, require_label: bool = False) -> Declaration
             header = next(reader, None)
             if header is None:
                 raise BadInput("empty file, no header row", source=source)
-            header = [h.strip() for h in header]
-            missing = [c for c in REQUIRED_COLUMNS if c not in header]
-            if require_label and LABEL_COLUMN not in header:
-                missing.append(LABEL_COLUMN)
-            if missing:
-                raise BadInput(f"missing column(s): {', '.join(repr(m) for m in missing)}", source=source,
-                               location="row 1")
-            pos = {name: i for i, name in enumerate(header)}
-            has_label = LABEL_COLUMN in pos
-            has_critical = CRITICAL_COLUMN in pos
-            ids: list[str] = []
-            dates: list[dt.date] = []
-            cats: dict[str, list[str]] = {c: [] for c in CATEGORICAL_COLUMNS}
-            nums: dict[str, list[float]] = {c: [] for c in NUMERIC_COLUMNS}
-            fraud: list[int] = []
-            critical: list[int] = []
-            seen: set[str] = set()
-            for row_no, row in enumerate(reader, start=2):
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    raise BadInput(f"{len(row)} fields, the header has {len(header)}", source=source,
-                                   location=f"row {row_no}")
-                decl_id = row[pos[ID_COLUMN]].strip()
-                if not decl_id:
-                    raise BadInput("empty", source=source, location=f"row {row_no}, field {ID_COLUMN!r}")
-                if decl_id in seen:
-                    raise BadInput(f"duplicate declaration id {decl_id!r}", source=source,
-                                   location=f"row {row_no}, field {ID_COLUMN!r}")
-                seen.add(decl_id)
-                ids.append(decl_id)
-                text = row[pos[DATE_COLUMN]].strip()
-                try:
-                    dates.append(dt.date.fromisoformat(text))
-                except ValueError:
-                    raise BadInput(f"not a YYYY-MM-DD date: {text!r}", source=source,
-                                   location=f"row {row_no}, field {DATE_COLUMN!r}") from None
-                for column in CATEGORICAL_COLUMNS:
-                    value = row[pos[column]].strip()
-                    if not value and column not in OPTIONAL_VALUE_COLUMNS:
-                        raise BadInput("empty", source=source, location=f"row {row_no}, field {column!r}")
-                    cats[column].append(value)
-                for column in NUMERIC_COLUMNS:
-                    nums[column].append(_number(row[pos[column]].strip(), source, row_no, column))
-                if has_label:
-                    label = row[pos[LABEL_COLUMN]].strip()
-                    if label not in ("0", "1"):
-                        raise BadInput(f"must be 0 or 1: {label!r}", source=source,
-                                       location=f"row {row_no}, field {LABEL_COLUMN!r}")
-                    fraud.append(int(label))
-                if has_critical:
-                    value = row[pos[CRITICAL_COLUMN]].strip()
-                    if value not in ("0", "1", "2"):
-                        raise BadInput(f"must be 0, 1 or 2: {value!r}", source=source,
-                                       location=f"row {row_no}, field {CRITICAL_COLUMN!r}")
-                    critical.append(int(value))
+            rows = ((f"row {n}", row) for n, row in enumerate(reader, start=2)
+                    if row and any(cell.strip() for cell in row))
+            d = _parse(header, rows, source, require_label=require_label, header_at="row 1")
     except UnicodeDecodeError as exc:
         raise BadInput(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=source) from None
     except csv.Error as exc:
         raise BadInput(f"bad CSV: {exc}", source=source) from None
-    if not ids:
-        raise BadInput("no declarations (only a header row)", source=source)
-    return Declarations(
-        source=source, sha256=file_sha256(path), ids=ids, dates=dates, categorical=cats,
-        numeric={c: np.asarray(v, dtype=np.float64) for c, v in nums.items()},
-        fraud=np.asarray(fraud, dtype=np.int8) if has_label else None,
-        critical=np.asarray(critical, dtype=np.int8) if has_critical else None,
-        extra_columns=[h for h in header if h not in REQUIRED_COLUMNS and h not in (LABEL_COLUMN, CRITICAL_COLUMN)],
-    )
+    d.sha256 = file_sha256(path)
+    return d
+
+
+def declarations_from_records(records: list[dict[str, object]], *, source: str = "body") -> Declarations:
+    """Declarations given as objects (column name -> value), e.g. a JSON request body; the same checks.
+
+    A value may be a string or a number; a missing optional value (Seller ID, Courier ID) may be null.
+    """
+    if not records:
+        raise BadInput("no declarations", source=source, location="declarations")
+    header = list(REQUIRED_COLUMNS) + [c for c in (LABEL_COLUMN, CRITICAL_COLUMN) if c in records[0]]
+    missing_first = [c for c in REQUIRED_COLUMNS if c not in records[0] and c not in OPTIONAL_VALUE_COLUMNS]
+    if missing_first:
+        raise BadInput(f"missing field(s): {', '.join(repr(m) for m in missing_first)}", source=source,
+                       location="declarations[0]")
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return repr(value)
+        return str(value)
+
+    def rows() -> Iterator[tuple[str, list[str]]]:
+        for i, record in enumerate(records):
+            where = f"declarations[{i}]"
+            if not isinstance(record, dict):
+                raise BadInput("not an object", source=source, location=where)
+            absent = [c for c in header if c not in record and c not in OPTIONAL_VALUE_COLUMNS]
+            if absent:
+                raise BadInput(f"missing field(s): {', '.join(repr(m) for m in absent)}", source=source,
+                               location=where)
+            yield where, [cell(record.get(c)) for c in header]
+
+    d = _parse(header, rows(), source, require_label=False, header_at=None)
+    d.sha256 = hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode()).hexdigest()
+    return d
