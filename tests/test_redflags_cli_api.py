@@ -108,3 +108,12 @@ def test_api_post_redflags(any_db: Database) -> None:
         assert clean.status_code == 200 and clean.json()["flags"] == []
     records = _records(any_db, "redflags.check")
     assert [r["subject"] for r in records] == ["RF-DIVERSION-1", "RF-CLEAN-1"]
+
+
+def test_bench_command_runs_small(sqlite_db: Database, settings_for, capsys) -> None:  # type: ignore[no-untyped-def]
+    settings_for(sqlite_db)
+    code, out, err = _cli(capsys, "bench", "redflags", "--n", "5", "--rows", "300", "--customers", "10")
+    assert code == 0, err
+    figures = json.loads(out)
+    assert figures["checks"] == 5 and figures["scan_rows"] == 300 and figures["checks_per_second"] > 0
+    assert len(_records(sqlite_db, "redflags.check")) == 5

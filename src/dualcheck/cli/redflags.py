@@ -95,3 +95,17 @@ def scan(
 
 app.command("check")(check)
 app.command("scan")(scan)
+
+
+def bench_redflags(
+    n: int = typer.Option(2000, "--n", min=1, help="Generated 10-item transactions to check."),
+    rows: int = typer.Option(100_000, "--rows", min=1, help="Generated shipment rows to scan."),
+    customers: int = typer.Option(2000, "--customers", min=1, help="Customers in the generated history."),
+    store: bool = typer.Option(True, "--store/--no-store", help="Record each check in the ledger."),
+) -> None:
+    """Red-flag checks per second (10-item transactions) and shipment rows scanned per second."""
+    from dualcheck.redflags.bench import run_bench
+
+    figures = run_bench(database(), settings().effective_data_dir, n=n, rows=rows, customers=customers,
+                        store=store, actor=settings().actor)
+    typer.echo(json.dumps(figures, indent=2))

@@ -39,6 +39,7 @@ class ScanParams:
     novelty_min_history: int = 3    # earlier rows needed before a destination or HS chapter counts as new
     z_threshold: float = 3.5        # |robust z| at or above this is an outlier
     min_log_scale: float = 0.25     # floor of the robust scale in log units (customers with constant orders)
+    history_window: int = 250       # outliers are judged against at most this many latest earlier rows
     split_threshold: float = 10000.0
     split_band: float = 0.10        # "just under": value in [threshold * (1 - band), threshold)
     split_window_days: int = 30
@@ -151,19 +152,24 @@ def scan_rows(rows: list[Row], data_dir: Path, params: ScanParams,
     cat = load_catalogue()
     chpl = load_chpl(data_dir)
     ordered = sorted(rows, key=lambda r: (r.date, r.line))
-    history: dict[str, list[Row]] = defaultdict(list)
+    history: dict[str, int] = defaultdict(int)
+    seen_dest: dict[str, set[str]] = defaultdict(set)
+    seen_chapter: dict[str, set[str]] = defaultdict(set)
+    values: dict[tuple[str, str], list[float]] = defaultdict(list)
+    quantities: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+    window = params.history_window
     for row in ordered:
-        past = history[row.customer]
-        if len(past) >= params.novelty_min_history:
-            if row.destination not in {p.destination for p in past}:
+        earlier = history[row.customer]
+        if earlier >= params.novelty_min_history:
+            if row.destination not in seen_dest[row.customer]:
                 row.flags.append(cat.flag("SC-NEW-DESTINATION", {
                     "customer": row.customer, "destination": row.destination,
-                    "earlier_destinations": sorted({p.destination for p in past}), "earlier_rows": len(past)}))
-            if row.chapter not in {p.chapter for p in past}:
+                    "earlier_destinations": sorted(seen_dest[row.customer]), "earlier_rows": earlier}))
+            if row.chapter not in seen_chapter[row.customer]:
                 row.flags.append(cat.flag("SC-NEW-HS-CHAPTER", {
                     "customer": row.customer, "hs_chapter": row.chapter,
-                    "earlier_chapters": sorted({p.chapter for p in past}), "earlier_rows": len(past)}))
-        same_cur = [p.value for p in past if p.currency == row.currency and p.value > 0]
+                    "earlier_chapters": sorted(seen_chapter[row.customer]), "earlier_rows": earlier}))
+        same_cur = values[(row.customer, row.currency)][-window:]
         if len(same_cur) >= params.min_history and row.value > 0:
             z, med, scale = robust_z(row.value, same_cur, params.min_log_scale)
             if abs(z) >= params.z_threshold:
@@ -171,7 +177,7 @@ def scan_rows(rows: list[Row], data_dir: Path, params: ScanParams,
                     "value": row.value, "currency": row.currency, "robust_z": round(z, 2),
                     "history_median_value": round(math.exp(med), 2), "log_scale": round(scale, 3),
                     "history_rows": len(same_cur)}))
-        same_hs = [p.quantity for p in past if row.hs6 is not None and p.hs6 == row.hs6]
+        same_hs = quantities[(row.customer, row.hs6)][-window:] if row.hs6 is not None else []
         if len(same_hs) >= params.min_history:
             z, med, scale = robust_z(row.quantity, same_hs, params.min_log_scale)
             if abs(z) >= params.z_threshold:
@@ -182,7 +188,13 @@ def scan_rows(rows: list[Row], data_dir: Path, params: ScanParams,
         if row.consignee_country and row.consignee_country != row.destination:
             row.flags.append(cat.flag("SC-CONSIGNEE-COUNTRY", {
                 "consignee_country": row.consignee_country, "destination": row.destination}))
-        past.append(row)
+        history[row.customer] += 1
+        seen_dest[row.customer].add(row.destination)
+        seen_chapter[row.customer].add(row.chapter)
+        if row.value > 0:
+            values[(row.customer, row.currency)].append(row.value)
+        if row.hs6 is not None:
+            quantities[(row.customer, row.hs6)].append(row.quantity)
         if advance:
             advance(1)
     _splitting(ordered, params, cat.flag)
@@ -197,8 +209,11 @@ def _splitting(ordered: list[Row], params: ScanParams, flag: Callable[[str, dict
             in_band[(row.customer, row.currency)].append(row)
     for (customer, currency), group in in_band.items():
         marked: dict[int, list[Row]] = {}
-        for row in group:
-            window = [r for r in group if 0 <= (row.date - r.date).days < params.split_window_days]
+        left = 0
+        for i, row in enumerate(group):  # group is in date order: a sliding window ending at each row
+            while (row.date - group[left].date).days >= params.split_window_days:
+                left += 1
+            window = group[left:i + 1]
             if len(window) >= params.split_min_count:
                 for r in window:
                     prev = marked.get(r.line)
