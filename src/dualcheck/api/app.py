@@ -13,7 +13,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dualcheck import __version__
-from dualcheck.api.routers import checks, controls, health, ledger, licences, lists, screening
+from dualcheck.api.routers import (
+    authority,
+    checks,
+    controls,
+    health,
+    ledger,
+    licences,
+    lists,
+    redflags,
+    risk,
+    screening,
+)
 from dualcheck.config import Settings, get_settings
 from dualcheck.db.engine import Database, get_database
 from dualcheck.errors import BadInput, DualcheckError, NotFound
@@ -89,7 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (lists, screening, controls, checks, ledger, licences):
+    for module in (lists, screening, controls, checks, ledger, licences, redflags, risk, authority):
         api.include_router(module.router)
     app.include_router(api)
     return app

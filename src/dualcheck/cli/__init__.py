@@ -11,11 +11,14 @@ import sys
 import typer
 
 from dualcheck import __version__
+from dualcheck.cli import authority as authority_cli
 from dualcheck.cli import bench, db, ledger, serve, setup
 from dualcheck.cli import check as check_cli
 from dualcheck.cli import controls as controls_cli
 from dualcheck.cli import licences as licences_cli
 from dualcheck.cli import lists as lists_cli
+from dualcheck.cli import redflags as redflags_cli
+from dualcheck.cli import risk as risk_cli
 from dualcheck.cli import screen as screen_cli
 from dualcheck.errors import DualcheckError
 
@@ -64,6 +67,12 @@ app.command("screen")(screen_cli.screen)
 app.add_typer(screen_cli.counterparties_app, name="counterparties")
 app.add_typer(screen_cli.decisions_app, name="decisions")
 app.add_typer(screen_cli.rescreen_app, name="rescreen")
+app.add_typer(redflags_cli.app, name="redflags")
+bench.app.command("redflags")(redflags_cli.bench_redflags)
+app.add_typer(authority_cli.app, name="authority")
+bench.app.command("authority")(authority_cli.bench_authority)
+app.add_typer(risk_cli.app, name="risk")
+bench.app.command("risk")(risk_cli.bench_risk)
 
 
 def main(argv: list[str] | None = None) -> None:
