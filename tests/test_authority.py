@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from cli_support import run_cli as _cli
 from dualcheck.api.app import create_app
 from dualcheck.authority import exchange, service, stats
 from dualcheck.authority.matching import code_relation, lookback_start, name_score
 from dualcheck.authority.models import Application, DenialNotification
 from dualcheck.authority.parsing import parse_application, read_json
-from dualcheck.cli import main
 from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
@@ -234,14 +234,6 @@ def test_statistics_on_a_fixture(any_db: Database) -> None:
     assert (february["applications"], february["value"], february["median_processing_days"]) == (2, 340, 6)
     with any_db.session() as session, pytest.raises(BadInput, match="expected one of destination"):
         stats.compute(session, by="applicant")
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def test_cli_end_to_end(sqlite_db: Database, settings_for, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

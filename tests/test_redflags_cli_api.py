@@ -7,26 +7,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from cli_support import run_cli as _cli
 from dualcheck.api.app import create_app
-from dualcheck.cli import main
 from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 from dualcheck.ledger import verify
 from dualcheck.ledger.models import LedgerRecord
 
 FIX = Path(__file__).parent / "fixtures" / "redflags"
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def _records(db: Database, kind: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dualcheck.cli import main
+from cli_support import run_cli as _cli
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
 from dualcheck.ledger.chain import iter_records
@@ -21,14 +21,6 @@ from dualcheck.risk.reader import Declarations, read_declarations
 FIXTURES = Path(__file__).parent / "fixtures" / "risk"
 TRAIN_SMALL = FIXTURES / "train_small.csv"
 SCORE_SMALL = FIXTURES / "score_small.csv"
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def _edited(tmp_path: Path, row: int, column: str, value: str, name: str = "bad.csv") -> Path:

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from cli_support import run_cli as _cli
 from dualcheck import ledger
 from dualcheck.api.app import create_app
-from dualcheck.cli import main
 from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
@@ -164,15 +164,6 @@ def test_screen_parties_rejects_unusable_parties(sqlite_db: Database, settings_f
         screen_parties(index, [{"name": "Ivan Petrov"}, {"name": "  "}])
     vessel = screen_parties(index, [{"name": "Ocean Pearl", "schema": "Person"}])[0]
     assert vessel.hits == []  # a person is never a vessel
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the command line in this process (as `python -m dualcheck` would): exit code, stdout, stderr."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def test_screen_command_contract_and_bad_input(sqlite_db: Database, settings_for, capsys) -> None:  # type: ignore[no-untyped-def]
