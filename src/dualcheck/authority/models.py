@@ -15,7 +15,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dualcheck.db.base import Base, JSONDoc, UTCDateTime, utcnow
 
 
-class Application(Base):
+class _Transaction:
+    """What an application and a denial both describe, and what "essentially identical" compares."""
+
+    destination: Mapped[str] = mapped_column(String(2))
+    consignee_name: Mapped[str | None] = mapped_column(Text)
+    consignee_country: Mapped[str | None] = mapped_column(String(2))
+    end_user_name: Mapped[str | None] = mapped_column(Text)
+    end_user_country: Mapped[str | None] = mapped_column(String(2))
+    end_use: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+
+
+class Application(_Transaction, Base):
     """An application for an individual authorisation received by a licensing authority."""
 
     __tablename__ = "authority_applications"
@@ -26,13 +38,6 @@ class Application(Base):
     applicant: Mapped[str] = mapped_column(Text)
     received_on: Mapped[dt.date] = mapped_column(Date)
     transaction_type: Mapped[str] = mapped_column(String(32))  # export | brokering | transit | technical_assistance
-    destination: Mapped[str] = mapped_column(String(2))
-    consignee_name: Mapped[str | None] = mapped_column(Text)
-    consignee_country: Mapped[str | None] = mapped_column(String(2))
-    end_user_name: Mapped[str | None] = mapped_column(Text)
-    end_user_country: Mapped[str | None] = mapped_column(String(2))
-    end_use: Mapped[str] = mapped_column(Text)
-    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
     total_value: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))  # pending | granted | denied | withdrawn
     consultations: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)  # warnings found at registration
@@ -55,7 +60,7 @@ class ApplicationDecision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DenialNotification(Base):
+class DenialNotification(_Transaction, Base):
     """A denial notified under Art. 16: our own (created by a denial decision) or imported from another state."""
 
     __tablename__ = "authority_denials"
@@ -65,13 +70,6 @@ class DenialNotification(Base):
     issuing_state: Mapped[str] = mapped_column(String(2))
     reference: Mapped[str] = mapped_column(String(100))
     denied_on: Mapped[dt.date] = mapped_column(Date)
-    destination: Mapped[str] = mapped_column(String(2))
-    consignee_name: Mapped[str | None] = mapped_column(Text)
-    consignee_country: Mapped[str | None] = mapped_column(String(2))
-    end_user_name: Mapped[str | None] = mapped_column(Text)
-    end_user_country: Mapped[str | None] = mapped_column(String(2))
-    end_use: Mapped[str] = mapped_column(Text)
-    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
     reasons: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
