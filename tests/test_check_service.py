@@ -156,6 +156,32 @@ BAD_INPUTS = [
 ]
 
 
+@pytest.mark.xdist_group("check_loaded")
+def test_red_flags_are_advisory_and_hold_a_cleared_transaction(loaded_db: Database, rules: RuleSet,
+                                                                data_dir: Path) -> None:
+    """A non-listed Common High Priority item (HS 854231, tier 1) to a transshipment point: the
+    legal outcome stays NO_LICENCE_REQUIRED, the high red flags hold it (outcome RED_FLAGS)."""
+    from dualcheck.licences.models import Hold
+
+    doc = _transaction(id="T-FLAGS-1", destination="AE",
+                       parties=[{"role": "end_user", "name": "Quillmoor Lumetric Instruments", "country": "AE"}],
+                       items=[{"id": "1", "description": "microcontrollers", "control_codes": [],
+                               "hs_code": "854231", "quantity": 500}])
+    result = run_check(loaded_db, doc, rules, data_dir, actor="test")
+    assert result["outcome"] == "NO_LICENCE_REQUIRED"
+    flags = result["red_flags"]
+    assert flags["highest_severity"] == "high" and "RF-CHPL-TRANSSHIP" in {f["id"] for f in flags["flags"]}
+    with loaded_db.session() as session:
+        hold = session.get(Hold, result["hold"]["id"])
+        assert hold is not None and hold.outcome == "RED_FLAGS" and hold.status == "held"
+        assert {r["rule"] for r in hold.reasons} >= {"RF-CHPL-TRANSSHIP"}
+    clean = run_check(loaded_db, _transaction(id="T-FLAGS-2", items=[
+        {"id": "1", "description": "office chairs", "control_codes": [], "hs_code": "940130", "quantity": 2}]),
+        rules, data_dir, actor="test")
+    assert clean["outcome"] == "NO_LICENCE_REQUIRED"
+    assert clean["red_flags"]["flags"] == [] and "hold" not in clean
+
+
 @pytest.mark.parametrize(("text", "needle"), BAD_INPUTS)
 def test_bad_input_exits_2_and_stores_nothing(text: str, needle: str, sqlite_db: Database, settings_for: Any,
                                               tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

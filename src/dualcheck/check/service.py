@@ -18,6 +18,7 @@ from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
 from dualcheck.ledger import append
 from dualcheck.ledger.canonical import canonical_json
+from dualcheck.redflags.transaction import check_transaction
 from dualcheck.rules import Determination, Outcome, RuleSet, Transaction, determine, parse_transaction
 from dualcheck.rules.facts import check_control_codes
 
@@ -76,6 +77,10 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
                 "scoring": screening.get("scoring")}
     result = answer(det, tx=tx, as_of=when, screening=screening, versions=versions, us_view=us_view,
                     settings=settings)
+    flags = check_transaction(doc, data_dir, source=source)
+    # advisory: red flags never change the legal outcome, but high ones hold a cleared transaction
+    result["red_flags"] = {key: flags[key] for key in ("highest_severity", "flags", "facts_not_given",
+                                                       "catalogue_version")}
     result["check_id"] = check_id = str(uuid.uuid4())
     if not store:
         return result
@@ -88,7 +93,11 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
             "authorisations": det.authorisations, "data_versions": versions, "settings": settings,
         }, actor=actor, subject=tx.id or check_id)
         if det.outcome not in (Outcome.NO_LICENCE_REQUIRED, Outcome.GENERAL_AUTHORISATION):
-            result["hold"] = place_hold_if_available(session, tx, check_id, det, actor)
+            result["hold"] = place_hold_if_available(session, tx, check_id, det.outcome.value,
+                                                     [r.to_dict() for r in det.reasons], actor)
+        elif flags["highest_severity"] == "high":
+            result["hold"] = place_hold_if_available(session, tx, check_id, "RED_FLAGS",
+                                                     red_flag_reasons(flags["flags"]), actor)
         save_check(session, {
             "id": check_id, "transaction_id": tx.id, "outcome": det.outcome.value, "as_of": when,
             "created_at": utcnow(), "actor": actor, "input_sha256": input_sha, "rule_set_version": rules.version,
@@ -96,13 +105,20 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
     return result
 
 
-def place_hold_if_available(session: Any, tx: Transaction, check_id: str, det: Determination,
-                            actor: str) -> dict[str, Any] | None:
-    """Integration point with the licences domain: hold a transaction the check did not clear."""
+def red_flag_reasons(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The high red flags as hold reasons, in the shape of the check's reasons."""
+    return [{"rule": f["id"], "citation": f["citation"], "detail": f"{f['text']} ({f['action']})"}
+            for f in flags if f["severity"] == "high"]
+
+
+def place_hold_if_available(session: Any, tx: Transaction, check_id: str, outcome: str,
+                            reasons: list[dict[str, Any]], actor: str) -> dict[str, Any] | None:
+    """Integration point with the licences domain: hold a transaction the check did not clear, or
+    one it cleared that carries high red flags (outcome "RED_FLAGS")."""
     try:
         from dualcheck.licences.holds import place_hold
     except ImportError:
         return None
-    hold = place_hold(session, transaction_id=tx.id or check_id, check_id=check_id,
-                      outcome=det.outcome.value, reasons=[r.to_dict() for r in det.reasons], actor=actor)
+    hold = place_hold(session, transaction_id=tx.id or check_id, check_id=check_id, outcome=outcome,
+                      reasons=reasons, actor=actor)
     return {"id": hold.id, "status": hold.status}

@@ -38,6 +38,13 @@ def _render(doc: dict[str, Any]) -> None:
         console.print("missing facts: " + ", ".join(doc["missing_facts"]))
     for reason in doc["reasons"]:
         console.print(f"- {reason['detail']}  [dim]({reason['citation']})[/dim]", highlight=False)
+    flags = doc.get("red_flags") or {}
+    if flags.get("flags"):
+        console.print(f"red flags ({flags['highest_severity']}, advisory): "
+                      + ", ".join(f"{f['id']} [{f['severity']}]" for f in flags["flags"])
+                      + "  (`dualcheck redflags check FILE` for evidence and actions)", markup=False, highlight=False)
+    if doc.get("hold"):
+        console.print(f"held: hold {doc['hold']['id']} ({doc['hold']['status']})", markup=False, highlight=False)
     for item in doc["items"]:
         console.print(f"item {item['id']}: {item['outcome']} {' '.join(item['authorisations'])}")
         for obligation in item.get("obligations", []):

@@ -29,7 +29,8 @@ from dualcheck.licences.errors import NotPermitted, Refused
 from dualcheck.licences.models import Hold, HoldDecision, OfficerRole
 from dualcheck.licences.settings import hold_settings
 
-HELD_OUTCOMES = ("PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION")
+# the check's outcomes that are held, and RED_FLAGS: a cleared transaction with high red flags
+HELD_OUTCOMES = ("PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION", "RED_FLAGS")
 OPEN_STATUSES = ("held", "awaiting_second")
 # Built once (place_hold runs for most checks): the open holds of one transaction, locked.
 _OPEN_HOLDS_FOR_UPDATE = select(Hold).where(Hold.transaction_id == bindparam("transaction_id"),
