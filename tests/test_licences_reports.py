@@ -48,3 +48,14 @@ def test_usage_general_use_and_warnings(sqlite_db: Database) -> None:
     assert ("TEST-GLOB-0002", "expiring") in kinds  # valid until 2026-06-30
     assert ("TEST-IND-0001", "nearly_used") in kinds  # 46 of 50 kg
     assert ("TEST-IND-0001", "expiring") not in kinds
+
+
+def test_evidence_page_of_a_check_shows_its_red_flags() -> None:
+    from dualcheck.licences.evidence_html import render_check_html
+
+    flag = {"id": "RF-CHPL-TRANSSHIP", "severity": "high", "text": "A Common High Priority item <goes> on",
+            "evidence": {"hs_code": "854231"}, "citation": "FIN-2023-Alert004"}
+    page = render_check_html({"report": {"outcome": "NO_LICENCE_REQUIRED", "red_flags": {"flags": [flag]}}}, "check")
+    assert "Red flags (advisory)" in page and "RF-CHPL-TRANSSHIP" in page and "854231" in page
+    assert "&lt;goes&gt;" in page  # escaped
+    assert "<h2>Red flags (advisory)</h2><p>none</p>" in render_check_html({"report": {"outcome": "X"}}, "check")

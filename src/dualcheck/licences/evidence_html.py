@@ -30,10 +30,14 @@ def render_check_html(report: Any, title: str) -> str:
                if isinstance(r, dict)]
     items = [[i.get("id"), i.get("outcome"), ", ".join(i.get("authorisations") or [])] for i in doc.get("items") or []
              if isinstance(i, dict)]
+    flags = [[f.get("id"), f.get("severity"), f.get("text"), json.dumps(f.get("evidence"), ensure_ascii=False),
+              f.get("citation")] for f in (doc.get("red_flags") or {}).get("flags") or [] if isinstance(f, dict)]
     body = (f"<p>Outcome: <b>{html.escape(str(doc.get('outcome', '(not stated)')))}</b>; as of "
             f"{html.escape(str(doc.get('as_of', '')))}</p><h2>Reasons</h2>"
             f"{_table(['rule', 'citation', 'detail'], reasons)}<h2>Items</h2>"
-            f"{_table(['item', 'outcome', 'authorisations'], items)}<h2>Full report</h2>"
+            f"{_table(['item', 'outcome', 'authorisations'], items)}"
+            f"<h2>Red flags (advisory)</h2>{_table(['flag', 'severity', 'text', 'evidence', 'citation'], flags)}"
+            f"<h2>Full report</h2>"
             f"<pre>{html.escape(json.dumps(report, ensure_ascii=False, indent=2, default=str))}</pre>")
     return _page(title, body)
 
