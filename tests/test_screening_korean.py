@@ -54,6 +54,9 @@ def test_hangul_names_match_their_latin_spellings_and_not_their_relatives() -> N
     assert _score("김정은", "Kim Jong Nam")[0] < threshold
     assert _score("박근혜", "Park Chung-hee")[0] < threshold
     assert _score("김정은", "김정남")[0] < threshold
+    # "yo jong" joined is not "yong", although the romanisation rules reduce both to "ong"
+    assert _score("김여정", "Kim Yong Chol")[0] < threshold
+    assert _score("Kim Yo Jong", "Kim Yong Chol")[0] < threshold
 
 
 def test_the_korean_pair_set_scores_well() -> None:

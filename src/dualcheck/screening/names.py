@@ -90,7 +90,10 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
             best = 1.0 - dist / max(len(a), len(b)) - (params.first_letter_penalty if a[0] != b[0] else 0.0)
     if best < params.romanisation and shorter >= 3:
         ra, rb = romanisation_key(a), romanisation_key(b)
-        if ra == rb:
+        # keys count unless the rules dropped much of a token: "yojong" and "yong" both end as "ong"
+        if 5 * min(len(ra), len(rb)) < 3 * max(len(a), len(b)):
+            pass
+        elif ra == rb:
             best = params.romanisation
         elif allowed and shorter >= 4:
             dist = OSA.distance(ra, rb, score_cutoff=allowed)
