@@ -203,6 +203,26 @@ STATS_APPS = [  # reference, received, destination, [(code, value)], outcome, de
 ]
 
 
+def test_a_denial_imported_after_registration_warns_the_pending_application(any_db: Database) -> None:
+    """Consultation is owed before granting, so a denial notified later still reaches a pending application."""
+    registered = _register(any_db, _app_doc())
+    assert registered["check"]["warnings"] == []  # no denial held yet
+    parsed = exchange.parse_document(read_json(DENIALS), source=DENIALS.name)
+    on = dt.date(2026, 4, 1)  # after the receipt (2026-03-10): the window runs to this day
+    with any_db.write_session() as session:
+        summary = service.import_and_recheck(session, parsed, actor="officer", source=str(DENIALS), on=on)
+    reference = registered["application"]["reference"]
+    assert summary["new_consultations"] == [{"application": reference, "warnings": [DE_WARNING]}]
+    with any_db.write_session() as session:  # the same file again: nothing new, nothing repeated
+        again = service.import_and_recheck(session, parsed, actor="officer", source=str(DENIALS), on=on)
+    assert again["new_consultations"] == [] and again["unchanged"] == summary["records"]
+    with any_db.session() as session:
+        assert service.show(session, reference)["consultations"] == [DE_WARNING]
+    assert _kinds(any_db).count("authority.consultation_warning") == 1
+    with any_db.write_session() as session, pytest.raises(BadInput, match="consult DE"):
+        service.decide(session, reference, "granted", reason="fine", actor="officer", on=on)
+
+
 def _stats_fixture(db: Database) -> None:
     for ref, received, dest, items, outcome, decided in STATS_APPS:
         doc = _app_doc(reference=ref, received=received, destination=dest, end_user={"name": f"User {ref} GmbH"},

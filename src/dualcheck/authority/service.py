@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
-from dualcheck.authority import matching
+from dualcheck.authority import exchange, matching
 from dualcheck.authority.exchange import denial_record, fingerprint
 from dualcheck.authority.models import Application, ApplicationDecision, DenialNotification
 from dualcheck.authority.parsing import ApplicationInput
@@ -58,6 +58,49 @@ def check_identical(session: Session, app: dict[str, Any], authority_state: str,
             "comparisons": [c.as_dict() for c in shown]}
 
 
+def _stored_view(a: Application) -> dict[str, Any]:
+    return {"destination": a.destination, "items": a.items, "consignee_name": a.consignee_name,
+            "end_user_name": a.end_user_name, "end_use": a.end_use}
+
+
+def _record_warnings(session: Session, reference: str, found: list[dict[str, Any]], *, actor: str,
+                     found_by: str) -> None:
+    for c in found:
+        ledger.append(session, "authority.consultation_warning", {
+            "application": reference, "warning": c["warning"], "denial": c["denial"], "score": c["score"],
+            "criteria": c["criteria"], "legal_basis": c["legal_basis"], "found_by": found_by},
+            actor=actor, subject=reference)
+
+
+def recheck_pending(session: Session, *, actor: str, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Check every pending application again against the denials held now (after an import): a denial
+    notified after an application was registered still has to be consulted on before it is granted.
+    The window runs to the later of the receipt date and ``on`` (today). New warnings are added to
+    the application's consultations and recorded; warnings already known are not repeated."""
+    today = on or utcnow().date()
+    raised = []
+    pending = session.execute(select(Application).where(Application.status == "pending").order_by(Application.id))
+    for app in pending.scalars():
+        check = check_identical(session, _stored_view(app), app.authority_state, max(app.received_on, today))
+        known = {(c["denial"]["issuing_state"], c["denial"]["reference"]) for c in app.consultations}
+        new = [c for c in check["comparisons"]
+               if c["warning"] and (c["denial"]["issuing_state"], c["denial"]["reference"]) not in known]
+        if new:
+            app.consultations = [*app.consultations, *new]
+            _record_warnings(session, app.reference, new, actor=actor, found_by="denials import")
+            raised.append({"application": app.reference, "warnings": [c["warning"] for c in new]})
+    return raised
+
+
+def import_and_recheck(session: Session, denials: list[Any], *, actor: str, source: str,
+                       on: dt.date | None = None) -> dict[str, Any]:
+    """Import exchanged denials; when any was added or changed, re-check the pending applications."""
+    summary = exchange.import_denials(session, denials, actor=actor, source=source)
+    changed = summary["added"] + summary["updated"]
+    summary["new_consultations"] = recheck_pending(session, actor=actor, on=on) if changed else []
+    return summary
+
+
 def _app_view(a: ApplicationInput) -> dict[str, Any]:
     return {"destination": a.destination, "items": [i.as_dict() for i in a.items],
             "consignee_name": a.consignee.name, "end_user_name": a.end_user.name, "end_use": a.end_use}
@@ -82,10 +125,7 @@ def register(session: Session, app: ApplicationInput, *, actor: str) -> dict[str
         "received": app.received_on.isoformat(), "destination": app.destination,
         "items": [i.control_code for i in app.items], "total_value": app.total_value,
         "compared": check["compared"], "warnings": check["warnings"]}, actor=actor, subject=app.reference)
-    for c in row.consultations:
-        ledger.append(session, "authority.consultation_warning", {
-            "application": app.reference, "warning": c["warning"], "denial": c["denial"], "score": c["score"],
-            "criteria": c["criteria"], "legal_basis": c["legal_basis"]}, actor=actor, subject=app.reference)
+    _record_warnings(session, app.reference, row.consultations, actor=actor, found_by="registration")
     return {"application": application_doc(row), "check": check}
 
 

@@ -118,11 +118,17 @@ def import_cmd(path: Path = typer.Argument(..., help="Exchange file (JSON, versi
     """Import other states' denials; all records are checked first; the same file twice changes nothing."""
     denials = exchange.parse_document(read_json(path), source=str(path))
     with progress("importing denials", total=len(denials)) as advance, database().write_session() as session:
-        summary = exchange.import_denials(session, denials, actor=settings().actor, source=str(path))
+        summary = service.import_and_recheck(session, denials, actor=settings().actor, source=str(path))
         advance(len(denials))
-    emit(summary, fmt, lambda s: console.print(
-        f"{s['records']} records: {s['added']} added, {s['updated']} updated, {s['unchanged']} unchanged, "
-        f"{s['kept_own']} kept (our own)", markup=False))
+
+    def render(s: dict[str, Any]) -> None:
+        console.print(f"{s['records']} records: {s['added']} added, {s['updated']} updated, "
+                      f"{s['unchanged']} unchanged, {s['kept_own']} kept (our own)", markup=False)
+        for found in s["new_consultations"]:
+            console.print(f"  pending application {found['application']}: {'; '.join(found['warnings'])}",
+                          markup=False)
+
+    emit(summary, fmt, render)
 
 
 @denials_app.command("revoke")

@@ -55,7 +55,7 @@ def export_denials(include_imported: bool = Query(False), session: Session = Dep
 def import_denials(document: dict[str, Any] = Body(..., description="An exchange file (version 1)."),
                    session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     denials = exchange.parse_document(document, source="body")
-    return exchange.import_denials(session, denials, actor=who, source="api")
+    return service.import_and_recheck(session, denials, actor=who, source="api")
 
 
 @router.get("/stats", response_model=None)
