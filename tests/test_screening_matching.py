@@ -33,6 +33,8 @@ def score(a: str, b: str, schema: str = "Person", **extra: str) -> float:
     ("Osama bin Laden", "Usama bin Ladin"),
     ("Abd al-Qadir Mutni", "Abdalqadir Mutni"),               # tokens written together
     ("John Smith", "John William Smith"),                     # missing middle name
+    ("Serhiy CHEREVKO", "Sergei CHEREVKO"),                   # Ukrainian and Russian form of one name
+    ("Aleh Mikalaevich SHULIAKOUSKI", "Oleg Nikolaevich SHULIAKOUSKI"),  # Belarusian and Russian
 ])
 def test_name_variants_of_one_person_match(a: str, b: str) -> None:
     assert score(a, b) >= THRESHOLD
@@ -138,3 +140,12 @@ def test_cross_script_reference_pairs(data_dir: Path) -> None:
     must = {"Владимир Путин", "Иван Иванов", "Александр Петров", "Дмитрий Медведев", "김정은", "박지성", "이민호",
             "李明", "习近平", "王伟", "Νικόλαος", "خالد محمود"}
     assert must <= reached, sorted(must - reached)
+
+
+def test_given_name_groups_are_data_and_do_not_overlap() -> None:
+    from dualcheck.screening.names import given_name_groups
+
+    groups = given_name_groups()
+    assert groups["uladzimir"] == groups["volodymyr"] == groups["vladimir"]
+    assert groups["aleh"] == groups["oleg"] != groups["olga"]
+    assert "alexander" in groups and "sasha" not in groups  # forms of one name, not nicknames

@@ -13,7 +13,7 @@ from typing import Any
 from dualcheck._compiled import implementation
 from dualcheck.errors import BadInput
 from dualcheck.screening.index import ScreeningIndex
-from dualcheck.screening.names import token_similarity
+from dualcheck.screening.names import given_name_groups, token_similarity
 from dualcheck.screening.normalize import phonetic_key, prepare_name, prepared_forms, romanisation_key, skeleton
 from dualcheck.screening.scoring import Scorer
 from dualcheck.screening.service import settle_long_lived
@@ -104,6 +104,7 @@ def clear_caches() -> None:
     one-time start-up is done here, before the clock starts, and the caches emptied after it. What
     is alive then is settled out of the garbage collector's way, as `get_index` does for a server.
     """
+    given_name_groups()  # a data file, read once per process
     for name in WARM_UP_NAMES:
         prepared_forms(name, "Person")
         prepared_forms(name, "Organization")

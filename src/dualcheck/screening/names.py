@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from rapidfuzz.distance import OSA
 
+from dualcheck.errors import ConfigError
 from dualcheck.screening.normalize import PreparedName, phonetic_key, romanisation_key, skeleton
 from dualcheck.screening.tokens import TokenWeights
 
@@ -100,6 +103,10 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
             if dist <= allowed:
                 best = max(best, params.romanisation - dist / max(len(ra), len(rb))
                            - (params.first_letter_penalty if ra[0] != rb[0] else 0.0))
+    if best < params.romanisation and shorter >= 3:
+        group = given_name_groups().get(a)
+        if group is not None and group == given_name_groups().get(b):  # Serhiy / Sergei / Siarhei
+            best = params.romanisation
     if best < params.phonetic and shorter >= 4:
         key = phonetic_key(a)
         if key and key == phonetic_key(b):
@@ -109,6 +116,22 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
         if sa and sa == sb:
             best = params.skeleton
     return max(0.0, best)
+
+
+GIVEN_NAMES_FILE = Path(__file__).resolve().parent / "data" / "given_names.yaml"
+
+
+@lru_cache(maxsize=1)
+def given_name_groups() -> dict[str, str]:
+    """Token -> group of the East Slavic given names written in another language's form (data file)."""
+    doc = yaml.safe_load(GIVEN_NAMES_FILE.read_text(encoding="utf-8"))
+    groups: dict[str, str] = {}
+    for group, names in doc["groups"].items():
+        for name in names:
+            if groups.get(name, group) != group:
+                raise ConfigError(f"{GIVEN_NAMES_FILE.name}: {name!r} is in groups {groups[name]!r} and {group!r}")
+            groups[str(name)] = str(group)
+    return groups
 
 
 MAX_MERGED = 3  # "abd al qadir" / "abdalqadir": up to three adjacent tokens written as one
