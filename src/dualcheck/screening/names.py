@@ -111,10 +111,11 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
         key = phonetic_key(a)
         if key and key == phonetic_key(b):
             best = params.phonetic
-    if abjad and best < params.skeleton:
+    if abjad and best < params.skeleton + 0.1:
         sa, sb = skeleton(a), skeleton(b)
         if sa and sa == sb:
-            best = params.skeleton
+            # more consonants in common, more evidence: 1 -> 0.75, 2 -> 0.8, 3 -> 0.85, 4 or more -> 0.9
+            best = max(best, params.skeleton + 0.05 * (min(len(sa), 4) - 2))
     return max(0.0, best)
 
 
