@@ -170,21 +170,19 @@ def scan_rows(rows: list[Row], data_dir: Path, params: ScanParams,
                     "customer": row.customer, "hs_chapter": row.chapter,
                     "earlier_chapters": sorted(seen_chapter[row.customer]), "earlier_rows": earlier}))
         same_cur = values[(row.customer, row.currency)][-window:]
-        if len(same_cur) >= params.min_history and row.value > 0:
-            z, med, scale = robust_z(row.value, same_cur, params.min_log_scale)
-            if abs(z) >= params.z_threshold:
-                row.flags.append(cat.flag("SC-VALUE-OUTLIER", {
-                    "value": row.value, "currency": row.currency, "robust_z": round(z, 2),
-                    "history_median_value": round(math.exp(med), 2), "log_scale": round(scale, 3),
-                    "history_rows": len(same_cur)}))
         same_hs = quantities[(row.customer, row.hs6)][-window:] if row.hs6 is not None else []
-        if len(same_hs) >= params.min_history:
-            z, med, scale = robust_z(row.quantity, same_hs, params.min_log_scale)
+        for flag_id, what, amount, earlier_amounts, context in (
+                ("SC-VALUE-OUTLIER", "value", row.value if row.value > 0 else None, same_cur,
+                 {"currency": row.currency}),
+                ("SC-QUANTITY-OUTLIER", "quantity", row.quantity, same_hs, {"hs6": row.hs6})):
+            if amount is None or len(earlier_amounts) < params.min_history:
+                continue
+            z, med, scale = robust_z(amount, earlier_amounts, params.min_log_scale)
             if abs(z) >= params.z_threshold:
-                row.flags.append(cat.flag("SC-QUANTITY-OUTLIER", {
-                    "quantity": row.quantity, "hs6": row.hs6, "robust_z": round(z, 2),
-                    "history_median_quantity": round(math.exp(med), 2), "log_scale": round(scale, 3),
-                    "history_rows": len(same_hs)}))
+                row.flags.append(cat.flag(flag_id, {
+                    what: amount, **context, "robust_z": round(z, 2),
+                    f"history_median_{what}": round(math.exp(med), 2), "log_scale": round(scale, 3),
+                    "history_rows": len(earlier_amounts)}))
         if row.consignee_country and row.consignee_country != row.destination:
             row.flags.append(cat.flag("SC-CONSIGNEE-COUNTRY", {
                 "consignee_country": row.consignee_country, "destination": row.destination}))

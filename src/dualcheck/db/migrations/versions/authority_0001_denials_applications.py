@@ -16,6 +16,19 @@ branch_labels = ("authority",)
 depends_on = None
 
 
+def _transaction_columns() -> list[sa.Column]:
+    """What an application and a denial both describe (authority.models._Transaction)."""
+    return [
+        sa.Column("destination", sa.String(2), nullable=False),
+        sa.Column("consignee_name", sa.Text(), nullable=True),
+        sa.Column("consignee_country", sa.String(2), nullable=True),
+        sa.Column("end_user_name", sa.Text(), nullable=True),
+        sa.Column("end_user_country", sa.String(2), nullable=True),
+        sa.Column("end_use", sa.Text(), nullable=False),
+        sa.Column("items", JSONDoc, nullable=False),
+    ]
+
+
 def upgrade() -> None:
     op.create_table(
         "authority_applications",
@@ -25,13 +38,7 @@ def upgrade() -> None:
         sa.Column("applicant", sa.Text(), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("transaction_type", sa.String(32), nullable=False),
-        sa.Column("destination", sa.String(2), nullable=False),
-        sa.Column("consignee_name", sa.Text(), nullable=True),
-        sa.Column("consignee_country", sa.String(2), nullable=True),
-        sa.Column("end_user_name", sa.Text(), nullable=True),
-        sa.Column("end_user_country", sa.String(2), nullable=True),
-        sa.Column("end_use", sa.Text(), nullable=False),
-        sa.Column("items", JSONDoc, nullable=False),
+        *_transaction_columns(),
         sa.Column("total_value", sa.Float(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("consultations", JSONDoc, nullable=False),
@@ -61,13 +68,7 @@ def upgrade() -> None:
         sa.Column("issuing_state", sa.String(2), nullable=False),
         sa.Column("reference", sa.String(100), nullable=False),
         sa.Column("denied_on", sa.Date(), nullable=False),
-        sa.Column("destination", sa.String(2), nullable=False),
-        sa.Column("consignee_name", sa.Text(), nullable=True),
-        sa.Column("consignee_country", sa.String(2), nullable=True),
-        sa.Column("end_user_name", sa.Text(), nullable=True),
-        sa.Column("end_user_country", sa.String(2), nullable=True),
-        sa.Column("end_use", sa.Text(), nullable=False),
-        sa.Column("items", JSONDoc, nullable=False),
+        *_transaction_columns(),
         sa.Column("reasons", sa.Text(), nullable=False),
         sa.Column("legal_basis", sa.Text(), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
