@@ -175,6 +175,14 @@ def test_red_flags_are_advisory_and_hold_a_cleared_transaction(loaded_db: Databa
         hold = session.get(Hold, result["hold"]["id"])
         assert hold is not None and hold.outcome == "RED_FLAGS" and hold.status == "held"
         assert {r["rule"] for r in hold.reasons} >= {"RF-CHPL-TRANSSHIP"}
+    # a listed item: held for the licence, with the red flags among the hold's reasons
+    listed_item = {**doc["items"][0], "control_codes": ["3A001.a.2"]}
+    listed = run_check(loaded_db, {**doc, "id": "T-FLAGS-3", "items": [listed_item]}, rules, data_dir, actor="test")
+    assert listed["outcome"] != "NO_LICENCE_REQUIRED"
+    with loaded_db.session() as session:
+        held = session.get(Hold, listed["hold"]["id"])
+        assert held is not None and held.outcome == listed["outcome"]
+        assert "RF-CHPL-TRANSSHIP" in {r["rule"] for r in held.reasons}
     clean = run_check(loaded_db, _transaction(id="T-FLAGS-2", items=[
         {"id": "1", "description": "office chairs", "control_codes": [], "hs_code": "940130", "quantity": 2}]),
         rules, data_dir, actor="test")

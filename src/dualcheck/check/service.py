@@ -93,8 +93,10 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
             "authorisations": det.authorisations, "data_versions": versions, "settings": settings,
         }, actor=actor, subject=tx.id or check_id)
         if det.outcome not in (Outcome.NO_LICENCE_REQUIRED, Outcome.GENERAL_AUTHORISATION):
+            # the officer reviewing the hold sees the high red flags next to the legal reasons
             result["hold"] = place_hold_if_available(session, tx, check_id, det.outcome.value,
-                                                     [r.to_dict() for r in det.reasons], actor)
+                                                     [r.to_dict() for r in det.reasons]
+                                                     + red_flag_reasons(flags["flags"]), actor)
         elif flags["highest_severity"] == "high":
             result["hold"] = place_hold_if_available(session, tx, check_id, "RED_FLAGS",
                                                      red_flag_reasons(flags["flags"]), actor)
