@@ -35,6 +35,8 @@ def score(a: str, b: str, schema: str = "Person", **extra: str) -> float:
     ("John Smith", "John William Smith"),                     # missing middle name
     ("Serhiy CHEREVKO", "Sergei CHEREVKO"),                   # Ukrainian and Russian form of one name
     ("Aleh Mikalaevich SHULIAKOUSKI", "Oleg Nikolaevich SHULIAKOUSKI"),  # Belarusian and Russian
+    ("Saleh Mesfer Saleh AL SHAER", "صالح مسفر صالح الشاعر"),  # the Arabic article written onto the word
+    ("Mayzar Abdu SAWAN", "ميزار عبد الصوان"),
 ])
 def test_name_variants_of_one_person_match(a: str, b: str) -> None:
     assert score(a, b) >= THRESHOLD

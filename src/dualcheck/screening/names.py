@@ -113,6 +113,9 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
             best = params.phonetic
     if abjad and best < params.skeleton + 0.1:
         sa, sb = skeleton(a), skeleton(b)
+        if sa and sa != sb and (a.startswith("al") != b.startswith("al")) and len(a) > 4 and len(b) > 4:
+            # the Arabic article is written onto the word ("altkryty") and often left out in Latin ("Tikriti")
+            sa, sb = (sa[1:] if a.startswith("al") else sa), (sb[1:] if b.startswith("al") else sb)
         if sa and sa == sb:
             # more consonants in common, more evidence: 1 -> 0.75, 2 -> 0.8, 3 -> 0.85, 4 or more -> 0.9
             best = max(best, params.skeleton + 0.05 * (min(len(sa), 4) - 2))
