@@ -37,6 +37,7 @@ def score(a: str, b: str, schema: str = "Person", **extra: str) -> float:
     ("Aleh Mikalaevich SHULIAKOUSKI", "Oleg Nikolaevich SHULIAKOUSKI"),  # Belarusian and Russian
     ("Saleh Mesfer Saleh AL SHAER", "صالح مسفر صالح الشاعر"),  # the Arabic article written onto the word
     ("Mayzar Abdu SAWAN", "ميزار عبد الصوان"),
+    ("ISAM ALI MOHAMED ALOUCHE", "عصام علي محمد علوش"),           # ain read as a vowel
 ])
 def test_name_variants_of_one_person_match(a: str, b: str) -> None:
     assert score(a, b) >= THRESHOLD
