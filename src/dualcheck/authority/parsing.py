@@ -190,17 +190,23 @@ def _party(f: _Fields, name: str) -> Party:
     return Party(sub.text("name", required=False), sub.country("country", required=False))
 
 
+def _transaction_fields(f: _Fields, what: str, state_field: str) -> tuple[Party, Party, str, str]:
+    """Consignee, end user (at least one named), the Member State and the destination."""
+    consignee, end_user = _party(f, "consignee"), _party(f, "end_user")
+    if not consignee.name and not end_user.name:
+        raise f.fail("end_user", f"{what} names at least a consignee or an end user")
+    state = f.country(state_field, member_state=True)
+    destination = f.country("destination")
+    assert state and destination
+    return consignee, end_user, state, destination
+
+
 def parse_application(doc: Any, *, source: str | None = None) -> ApplicationInput:
     f = _Fields(doc, source, "")
     transaction_type = f.required_text("transaction_type") if "transaction_type" in f.doc else "export"
     if transaction_type not in TRANSACTION_TYPES:
         raise f.fail("transaction_type", f"expected one of {', '.join(TRANSACTION_TYPES)}, got {transaction_type!r}")
-    consignee, end_user = _party(f, "consignee"), _party(f, "end_user")
-    if not consignee.name and not end_user.name:
-        raise f.fail("end_user", "an application names at least a consignee or an end user")
-    state = f.country("authority_state", member_state=True)
-    destination = f.country("destination")
-    assert state and destination
+    consignee, end_user, state, destination = _transaction_fields(f, "an application", "authority_state")
     return ApplicationInput(
         reference=f.required_text("reference", max_length=MAX_REFERENCE), authority_state=state,
         applicant=f.required_text("applicant"), received_on=f.date("received"), transaction_type=transaction_type,
@@ -211,12 +217,7 @@ def parse_application(doc: Any, *, source: str | None = None) -> ApplicationInpu
 def parse_denial(doc: Any, *, source: str | None, where: str) -> DenialInput:
     """One exchanged denial record (see docs/authority.md); ``where`` names it in errors."""
     f = _Fields(doc, source, where)
-    consignee, end_user = _party(f, "consignee"), _party(f, "end_user")
-    if not consignee.name and not end_user.name:
-        raise f.fail("end_user", "a denial names at least a consignee or an end user")
-    state = f.country("issuing_state", member_state=True)
-    destination = f.country("destination")
-    assert state and destination
+    consignee, end_user, state, destination = _transaction_fields(f, "a denial", "issuing_state")
     return DenialInput(
         issuing_state=state, reference=f.required_text("reference", max_length=MAX_REFERENCE),
         denied_on=f.date("date"), destination=destination, consignee=consignee, end_user=end_user,
