@@ -77,7 +77,7 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
                 "scoring": screening.get("scoring")}
     result = answer(det, tx=tx, as_of=when, screening=screening, versions=versions, us_view=us_view,
                     settings=settings)
-    flags = check_transaction(doc, data_dir, source=source)
+    flags = check_transaction(doc, data_dir, source=source, tx=tx)
     # advisory: red flags never change the legal outcome, but high ones hold a cleared transaction
     result["red_flags"] = {key: flags[key] for key in ("highest_severity", "flags", "facts_not_given",
                                                        "catalogue_version")}

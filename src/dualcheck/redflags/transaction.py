@@ -75,9 +75,10 @@ def _location(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def parse(doc: Any, *, source: str | None = None) -> tuple[Transaction, RedflagFacts]:
-    """The contract's transaction and the red-flag facts; BadInput names the first faulty field."""
-    tx = parse_transaction(doc, source=source)
+def parse(doc: Any, *, source: str | None = None, tx: Transaction | None = None) -> tuple[Transaction, RedflagFacts]:
+    """The contract's transaction (``tx`` when the caller parsed it already) and the red-flag facts;
+    BadInput names the first faulty field."""
+    tx = tx or parse_transaction(doc, source=source)
     try:
         facts = RedflagFacts.model_validate(doc)
     except ValidationError as exc:
@@ -111,9 +112,11 @@ class _Flags:
         return [f for _o, _n, f in sorted(self.items, key=lambda t: (t[0], t[1]))]
 
 
-def check_transaction(doc: Any, data_dir: Path, *, source: str | None = None) -> dict[str, Any]:
-    """All red flags of one transaction document (see docs/redflags.md for inputs and outputs)."""
-    tx, facts = parse(doc, source=source)
+def check_transaction(doc: Any, data_dir: Path, *, source: str | None = None,
+                      tx: Transaction | None = None) -> dict[str, Any]:
+    """All red flags of one transaction document (see docs/redflags.md for inputs and outputs);
+    ``tx`` is the document already parsed by the transaction check, when it calls."""
+    tx, facts = parse(doc, source=source, tx=tx)
     cat = load_catalogue()
     chpl = load_chpl(data_dir)
     out = _Flags(cat)

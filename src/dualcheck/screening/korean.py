@@ -143,15 +143,12 @@ def readings(name: str, person: bool = True) -> tuple[str, ...]:
     """
     if not has_hangul(name):
         return ()
-    found: dict[str, None] = {romanise(name): None}
     split = _split(name.split()) if person else None
     if split is None:
-        found[romanise(name, "rr")] = None
-        return tuple(found)
+        return tuple(dict.fromkeys((romanise(name), romanise(name, "rr"))))
     surname, given, others = split
-    found = {}
     main_surname = "yi" if surname == "이" else _syllable(surname, _MR_INITIALS, _MR_VOWELS)
-    found[romanise(" ".join([main_surname, given, *others]))] = None
+    found: dict[str, None] = {romanise(" ".join([main_surname, given, *others])): None}
     spellings = SURNAMES.get(surname) or (_syllable(surname, _RR_INITIALS, _RR_VOWELS),)
     given_forms = (" ".join(_popular(ch) for ch in given), " ".join(_popular(ch, True) for ch in given),
                    romanise(given, "rr"), _mr_given(given))

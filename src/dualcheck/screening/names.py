@@ -94,18 +94,18 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
     if best < params.romanisation and shorter >= 3:
         ra, rb = romanisation_key(a), romanisation_key(b)
         # keys count unless the rules dropped much of a token: "yojong" and "yong" both end as "ong"
-        if 5 * min(len(ra), len(rb)) < 3 * max(len(a), len(b)):
-            pass
-        elif ra == rb:
-            best = params.romanisation
-        elif allowed and shorter >= 4:
-            dist = OSA.distance(ra, rb, score_cutoff=allowed)
-            if dist <= allowed:
-                best = max(best, params.romanisation - dist / max(len(ra), len(rb))
-                           - (params.first_letter_penalty if ra[0] != rb[0] else 0.0))
+        if 5 * min(len(ra), len(rb)) >= 3 * max(len(a), len(b)):
+            if ra == rb:
+                best = params.romanisation
+            elif allowed and shorter >= 4:
+                dist = OSA.distance(ra, rb, score_cutoff=allowed)
+                if dist <= allowed:
+                    best = max(best, params.romanisation - dist / max(len(ra), len(rb))
+                               - (params.first_letter_penalty if ra[0] != rb[0] else 0.0))
     if best < params.romanisation and shorter >= 3:
-        group = given_name_groups().get(a)
-        if group is not None and group == given_name_groups().get(b):  # Serhiy / Sergei / Siarhei
+        groups = given_name_groups()
+        group = groups.get(a)
+        if group is not None and group == groups.get(b):  # Serhiy / Sergei / Siarhei
             best = params.romanisation
     if best < params.phonetic and shorter >= 4:
         key = phonetic_key(a)

@@ -162,16 +162,16 @@ def rescreen_after_load(db: Database, loaded: Sequence[dict[str, Any]], *, actor
             if current is None or current.id != version:
                 summary["skipped"] = "an older snapshot: the current version is unchanged"
                 continue
-            first = not any((v.published, v.id) < (current.published, current.id) for v in versions)
-            subjects = [listed_subject(e) for e in version_entities(session, version)] if first else []
+            # ordered by publication date, then load order: the version before the current one
+            older = [v.id for v in versions if (v.published, v.id) < (current.published, current.id)]
+            subjects = [] if older else [listed_subject(e) for e in version_entities(session, version)]
         scorer = default_scorer()  # the delta needs the scorer only, not an index over every list
-        if first:
+        if older:
+            delta, details = delta_index(db, scorer, name, older[-1], version)
+        else:
             delta = ScreeningIndex(subjects, scorer=scorer, list_versions={name: {"version": version}})
             details = {"list": name, "from": None, "to": version, "added": len(subjects), "removed": 0,
                        "modified": 0}
-        else:
-            older, _ = latest_change(db, name)
-            delta, details = delta_index(db, scorer, name, older, version)
         details["trigger"] = "lists.load"
         summary["run"] = run_screening(db, delta, kind="delta", actor=actor, threshold=threshold,
                                        workers=workers, details=details)
