@@ -19,15 +19,22 @@ from dualcheck.rules.ruleset import RuleSet
 from dualcheck.rules.services import ARTICLE
 
 
-def _has_listed(tx: Transaction, rules: RuleSet) -> bool:
-    national = rules.national_codes()
-    return any(c not in national for item in tx.items for c in item.control_codes or [])
+def _matters(ctx: Context) -> bool:
+    """Whether the goods' location or customs status can change the answer: listed items, or a use
+    in Art. 4(1) or 5 known (the same goods leaving the Union by export meet the catch-all)."""
+    national = ctx.rules.national_codes()
+    listed = any(c not in national for item in ctx.tx.items for c in item.control_codes or [])
+    return listed or bool(ctx.uses)
 
 
 def movement_of(ctx: Context, verdict: Verdict) -> str:
     """The movement the rules must judge, with the reasons that turn one type into another."""
     tx, rules = ctx.tx, ctx.rules
     kind = tx.type.value
+    entry = rules.territory.entry(ctx.place) if ctx.place else None
+    if entry is not None and not (kind == "export" and ctx.in_union):
+        verdict.add(Reason("destination.territory", rules.cite("customs_territory"),
+                           f"destination {rules.territory.describe(ctx.place)}", verify="verify" in entry.source))
     if kind == "export" and tx.destination is not None and ctx.in_union:
         where = rules.territory.describe(ctx.place) if ctx.place else tx.destination
         verdict.add(Reason("destination.inside_union", f"{rules.cite('customs_territory')}; {rules.cite('transfer_annex_iv')}",
@@ -39,17 +46,22 @@ def movement_of(ctx: Context, verdict: Verdict) -> str:
                            f"the goods are located in {tx.goods_location}, inside the Union: they leave it by export "
                            "(Art. 2(2)), not brokering, and are judged as an export"))
         return "export"
-    if kind == "brokering" and tx.goods_location is None and _has_listed(tx, rules):
+    if kind == "brokering" and tx.goods_location is None and _matters(ctx):
         verdict.add(Reason("brokering.goods_location", rules.cite("brokering_definition"),
                            "where the goods are decides whether this is brokering (goods in third countries) or an "
-                           "export from the Union: state goods_location", Outcome.NEEDS_INFORMATION,
-                           ("goods_location",)))
+                           "export from the Union, and whether sanctions on the country they are in apply: state "
+                           "goods_location", Outcome.NEEDS_INFORMATION, ("goods_location",)))
+    if kind == "technical_assistance" and tx.goods_location is None and _matters(ctx):
+        verdict.add(Reason("technical_assistance.goods_location", rules.cite("technical_assistance"),
+                           "where the goods the assistance concerns are decides whether it is for use in a country "
+                           "under Union restrictive measures (e.g. Regulation (EU) No 833/2014, Art. 2(2)): state "
+                           "goods_location", Outcome.NEEDS_INFORMATION, ("goods_location",)))
     if kind == "transit" and tx.non_union_goods is False:
         verdict.add(Reason("transit.union_goods", rules.cite("transit_definition"),
                            "the goods are Union goods (non_union_goods false): leaving the Union they are exported, "
                            "not in transit, and are judged as an export"))
         return "export"
-    if kind == "transit" and tx.non_union_goods is None and _has_listed(tx, rules):
+    if kind == "transit" and tx.non_union_goods is None and _matters(ctx):
         verdict.add(Reason("transit.goods_status", rules.cite("transit_definition"),
                            "transit concerns non-Union goods only; Union goods leaving the Union are exported: state "
                            "non_union_goods", Outcome.NEEDS_INFORMATION, ("non_union_goods",)))

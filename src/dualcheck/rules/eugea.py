@@ -9,10 +9,11 @@ and the transaction lacks makes the authorisation undecidable (NEEDS_INFORMATION
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from dualcheck.controls import codes as codes_mod
-from dualcheck.rules.context import Context
+from dualcheck.rules.context import Context, find_terms
 from dualcheck.rules.facts import Item
 from dualcheck.rules.ruleset import ANNEX_IV_WARNING, Eugea, RuleSet
 
@@ -23,6 +24,20 @@ AWARENESS_TEXT = {
     "cyber_repression": "the items are or may be intended for internal repression or human-rights violations",
 }
 PARTY_ROLES = ("consignee", "end_user", "intermediate_consignee")
+_CODE_IN_TEXT = re.compile(r"\b\d[A-E]\d{3}(?:\.[0-9a-z]+)*", re.IGNORECASE)
+
+
+def related_targets(item: Item, ctx: Context) -> tuple[list[str], str]:
+    """What an item's software, technology or equipment is for, and where that was read: its
+    related_codes, else the Annex I codes its description names, else the transaction's other items."""
+    if item.related_codes is not None:
+        return list(item.related_codes), "related_codes"
+    named = [codes_mod.normalise_code(m.group(0).rstrip(".")) for m in _CODE_IN_TEXT.finditer(item.description or "")]
+    named = [c for c in named if c not in (item.control_codes or [])]
+    if named:
+        return named, "the item's description"
+    others = [c for other in ctx.tx.items if other is not item for c in other.control_codes or []]
+    return others, "another item of this transaction"
 
 
 @dataclass(frozen=True)
@@ -99,30 +114,31 @@ def _code_scope(gea: Eugea, code: str, rules: RuleSet) -> Scope:
 
 
 def item_scope(gea: Eugea, code: str, item: Item, index: int, ctx: Context) -> Scope:
-    """The scope answer for one code of one item, using what the item is for (related_codes)."""
+    """The scope answer for one code of one item, using what the item is for (related_codes, or the
+    codes its description names); when nothing says, the scope condition goes with the answer."""
     base = code_scope(gea, code, ctx.rules)
     if base.problem or base.note is None:
         return Scope(base.problem, f"items[{index}].{base.ask}" if base.ask else None)
     scope = gea.items
+    targets, source = related_targets(item, ctx)
     if base.note == "related":
         rule = next(r for r in scope.related if codes_mod.under_any(code, r.codes))
-        targets = list(item.related_codes or [])
-        if item.related_codes is None:
-            targets = [c for other in ctx.tx.items if other is not item for c in other.control_codes or []]
+        texts = " ".join(t for t in (item.description, ctx.tx.end_use.description) if t)
+        other_use = find_terms(texts, rule.not_for_uses) if rule.not_for_uses else None
+        if other_use:
+            return Scope(f"{code} is covered only as {rule.text}, and it is stated to be for {other_use!r}")
+        if not targets:
+            return Scope(note=f"{code} is covered on condition that it is {rule.text}")
         hit = next((t for t in targets if codes_mod.under_any(t, rule.related_to)), None)
         if hit:
-            source = "" if item.related_codes is not None else " (another item of this transaction)"
-            return Scope(note=f"{code} is covered as {rule.text}: it is for {hit}{source}")
-        if item.related_codes is None:
-            return Scope(f"{code} is covered only as {rule.text}: state what it is for",
-                         f"items[{index}].related_codes")
-        return Scope(f"{code} is covered only as {rule.text}, and it is for {', '.join(targets) or 'none of them'}")
-    if item.related_codes is None:
-        return Scope(f"{code} may be software or technology related to {', '.join(scope.exclude_related_to)}, "
-                     f"excluded from {gea.id}: state what it is for", f"items[{index}].related_codes")
-    hit = next((t for t in item.related_codes if codes_mod.under_any(t, scope.exclude_related_to)), None)
+            return Scope(note=f"{code} is covered as {rule.text}: it is for {hit} ({source})")
+        return Scope(f"{code} is covered only as {rule.text}, and it is for {', '.join(targets)} ({source})")
+    hit = next((t for t in targets if codes_mod.under_any(t, scope.exclude_related_to)), None)
     if hit:
-        return Scope(f"{code} is software or technology related to {hit}, excluded from {gea.id}")
+        return Scope(f"{code} is software or technology related to {hit} ({source}), excluded from {gea.id}")
+    if not targets:
+        return Scope(note=f"{code} is covered on condition that it is not software or technology related to "
+                          f"{', '.join(scope.exclude_related_to)} (excluded from {gea.id}, Part 1)")
     return Scope()
 
 
@@ -214,7 +230,7 @@ def check_eugea(gea: Eugea, ctx: Context, item: Item, index: int, codes: list[st
     if needs.registration and gea.id not in tx.registrations:
         bars.append(f"the exporter must register for {gea.id} before first use (registrations)")
     bars += _uses_bars(gea, ctx)
-    if tx.customs_free_zone:
+    if tx.customs_free_zone and gea.customs_free_zone_bars:
         bars.append("not usable for exports to a customs-free zone or free warehouse (Part 3)")
     if needs.civil_end_use:
         if ctx.military:

@@ -122,6 +122,12 @@ def _cyber(ctx: Context, item: Item, index: int, label: str, how: str, verdict: 
     word = find_terms(item.description, rules.stated.cyber_surveillance_terms)
     if is_cyber is None and word:
         is_cyber = True
+    hs = "".join(ch for ch in item.hs_code or "" if ch.isdigit())
+    if is_cyber is None and hs and not any(hs.startswith(h) for h in rules.stated.cyber_surveillance_hs_headings):
+        verdict.add(Reason("catch_all.cyber_repression", rules.cite("catch_all_cyber"),
+                           f"item {label} (HS {item.hs_code}) is declared under a heading no cyber-surveillance item "
+                           f"falls under and its description names none: Art. 5 does not apply ({definition})"))
+        return
     if is_cyber is None:
         if item.description:
             verdict.add(Reason("catch_all.cyber_repression", rules.cite("catch_all_cyber"),

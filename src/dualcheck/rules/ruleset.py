@@ -70,6 +70,7 @@ class Eugea:
     conditions: tuple[str, ...]
     obligations: tuple[str, ...]
     re_export: schema.ReExport | None = None
+    customs_free_zone_bars: bool = True
     # destinations removed from the authorisation later: (codes, last day covered, amending act)
     former: tuple[tuple[frozenset[str], dt.date, str], ...] = ()
 
@@ -229,8 +230,8 @@ def _annex_iv(text: str) -> tuple[AnnexIVEntry, ...]:
 
 def _item_scope(doc: schema.ItemScopeDoc) -> ItemScope:
     norm = codes_mod.normalise_code
-    related = tuple(schema.RelatedScope(codes=[norm(c) for c in r.codes], related_to=[norm(c) for c in r.related_to],
-                                        text=r.text) for r in doc.related)
+    related = tuple(r.model_copy(update={"codes": [norm(c) for c in r.codes],
+                                         "related_to": [norm(c) for c in r.related_to]}) for r in doc.related)
     return ItemScope(
         all_annex_i=doc.all_annex_i, codes=tuple(norm(c) for c in doc.codes), related=related,
         exclude=tuple(norm(c) for c in doc.exclude), exclude_related_to=tuple(norm(c) for c in doc.exclude_related_to),
@@ -282,6 +283,7 @@ def _eugeas(doc: schema.EugeaFile, reference: dict[str, Any], names: dict[str, l
             id=gid, name=g.name, citation=g.citation, destinations=destinations, items=_item_scope(g.items),
             requires=g.requires, not_usable_awareness=frozenset(g.not_usable_if_awareness),
             conditions=tuple(g.conditions), obligations=tuple(g.obligations), re_export=g.re_export,
+            customs_free_zone_bars=g.customs_free_zone_bars,
             former=tuple((_names_to_codes(f.names, names, gid), f.until, f.removed_by) for f in g.former_destinations),
         )
     return eugeas

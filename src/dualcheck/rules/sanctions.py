@@ -63,7 +63,10 @@ def measure_reason(measure: Measure, ctx: Context, item: Item, index: int, label
         if ctx.tx.contract_date is None:
             return _reason(measure, f"{detail} Transition: {rule.detail}; give the contract date.",
                            Outcome.NEEDS_INFORMATION, ("contract_date",))
-        if ctx.tx.contract_date < rule.contract_before:
+        if ctx.tx.contract_date < rule.contract_before and rule.civil_only and ctx.military:
+            detail += (f" The transition clause for contracts concluded before {rule.contract_before} is only for "
+                       f"non-military use by a non-military end user ({ctx.military}).")
+        elif ctx.tx.contract_date < rule.contract_before:
             verify = from_act_text(rule.source) or measure.verify
             if rule.effect == "NOT_APPLICABLE":
                 return _reason(measure, f"{detail} Not applied: {rule.detail} (contract of {ctx.tx.contract_date}).",

@@ -41,6 +41,8 @@ class StatedFacts(Strict):
     military_terms: list[str]
     military_category_pattern: str
     cyber_surveillance_terms: list[str]
+    cyber_surveillance_hs_headings: list[str]
+    technical_assistance_exemption_terms: dict[str, list[str]]
 
 
 class RegulationDoc(Strict):
@@ -109,6 +111,7 @@ class RelatedScope(Strict):
     codes: list[str]
     related_to: list[str]
     text: str
+    not_for_uses: list[str] = []              # words in the item or end use that put it outside
 
 
 class ItemScopeDoc(Strict):
@@ -199,6 +202,7 @@ class Transition(Strict):
     contract_before: dt.date
     until: dt.date
     effect: Literal["LICENCE_REQUIRED", "NOT_APPLICABLE"]
+    civil_only: bool = False                  # only for non-military use by a non-military end user
     citation: str
     detail: str
     source: str

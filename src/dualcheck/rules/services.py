@@ -7,7 +7,7 @@ and honours the authority's decisions on the transaction (`authority_decisions`)
 
 from __future__ import annotations
 
-from dualcheck.rules.context import Context
+from dualcheck.rules.context import Context, find_terms
 from dualcheck.rules.eugea import AWARENESS_TEXT
 from dualcheck.rules.facts import Item
 from dualcheck.rules.outcome import Outcome, Reason, Verdict
@@ -64,13 +64,11 @@ def services(ctx: Context, item: Item, index: int, label: str, listed: list[str]
     if _decisions(ctx, movement, label, verdict):
         return
     if movement == "technical_assistance":
-        exemption = tx.technical_assistance_exemption
-        if exemption is None and tx.destination in rules.eugeas["EU001"].destinations:
-            exemption = "eu001_country"
+        exemption, basis = ta_exemption(ctx, item)
         if exemption:
             verdict.add(Reason("technical_assistance.exempt", rules.cite("technical_assistance_exempt"),
-                               f"item {label}: technical assistance {TA_EXEMPTIONS[exemption]}",
-                               Outcome.NO_LICENCE_REQUIRED))
+                               f"item {label}: technical assistance {TA_EXEMPTIONS[exemption]} ({basis}): "
+                               "Art. 8(1) to 8(3) do not apply", Outcome.NO_LICENCE_REQUIRED))
             return
     uses = _uses(ctx)
     if uses:
@@ -101,3 +99,21 @@ def decided(ctx: Context, articles: tuple[str, ...]) -> str | None:
         if decision.decision == "not_required" and decision.article.split("(")[0].strip() in articles:
             return decision.reference or decision.article
     return None
+
+
+def ta_exemption(ctx: Context, item: Item) -> tuple[str | None, str]:
+    """The Art. 8(4) exemption that applies, and how it is known (stated, or read from the text)."""
+    tx, rules = ctx.tx, ctx.rules
+    if tx.technical_assistance_exemption:
+        return tx.technical_assistance_exemption, "technical_assistance_exemption"
+    text = " ".join(t for t in (item.description, tx.end_use.description) if t)
+    for kind, terms in rules.stated.technical_assistance_exemption_terms.items():
+        word = find_terms(text, terms)
+        if not word:
+            continue
+        if kind == "minimum_for_authorised_export" and not tx.original_reference:
+            continue  # only for items whose export was authorised: the authorisation must be named
+        return kind, f"stated: {word!r}"
+    if tx.destination in rules.eugeas["EU001"].destinations:
+        return "eu001_country", f"destination {tx.destination}"
+    return None, ""
