@@ -318,7 +318,9 @@ def parse_model(text: str, label: str, model: type[M]) -> M:
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelt key shows as both an unknown key and a missing one: name the misspelling
+        err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
         where = _where(tuple(err.get("loc", ())), doc)
         kind = err.get("type")
         if kind == "extra_forbidden":
