@@ -14,12 +14,10 @@ from typing import Any
 
 from dualcheck.controls.codes import normalise_code
 from dualcheck.errors import BadInput
+from dualcheck.rules.countries import member_states
 
-# The 27 Member States (ISO 3166-1 alpha-2; Greece as GR).
-MEMBER_STATES = frozenset([
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
-    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-])
+# The Member States (ISO 3166-1 alpha-2), from the one country table (rules/data/countries.yaml).
+MEMBER_STATES = member_states()
 TRANSACTION_TYPES = ("export", "brokering", "transit", "technical_assistance")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _CODE_RE = re.compile(r"^[0-9][A-E][0-9]{3}(\.[0-9a-z]+)*$")
