@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dualcheck.controls import codes as codes_mod
 from dualcheck.errors import BadInput
 from dualcheck.rules import Outcome, PartyHit, PartyScreening, RuleSet, ScreeningFacts, determine, load_ruleset
-from dualcheck.controls import codes as codes_mod
 from dualcheck.rules.facts import COUNTRY_CODES, check_control_codes, load_transaction, parse_transaction
 from dualcheck.rules.territory import default_table
 

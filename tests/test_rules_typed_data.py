@@ -33,16 +33,18 @@ def _edited(tmp_path: Path, name: str, old: str, new: str) -> Path:
     # a misspelt EUGEA requirement must never silently grant the authorisation
     ("eugea.yaml", "      civil_end_use: true", "      civil_end_usage: true",
      "eugea.yaml: eugeas.EU007.requires.civil_end_usage: unknown key"),
-    ("eugea.yaml", "    requires:\n      purpose: repair_replacement", "    requirs:\n      purpose: repair_replacement",
-     "eugea.yaml: eugeas.EU003.requirs: unknown key"),
+    ("eugea.yaml", "    requires:\n      purpose: repair_replacement",
+     "    requirs:\n      purpose: repair_replacement", "eugea.yaml: eugeas.EU003.requirs: unknown key"),
     ("sanctions.yaml", '    valid_from: "2022-02-25"\n', "",
      "sanctions.yaml: measures[0] (RU-833-2014-ART2-ALL).valid_from: missing (required)"),
     ("sanctions.yaml", "    effect: PROHIBITED", "    effect: FORBIDDEN",
      "sanctions.yaml: measures[0] (RU-833-2014-ART2-ALL).effect:"),
     ("territory.yaml", "in_customs_territory: true, note: \"outermost region of France\"}",
-     "in_customs_territory: true, notes: \"outermost region of France\"}", "territory.yaml: territories[0] (RE).notes: unknown key"),
+     "in_customs_territory: true, notes: \"outermost region of France\"}",
+     "territory.yaml: territories[0] (RE).notes: unknown key"),
     ("parties.yaml", "exact_score: 0.99", "exact_scor: 0.99", "parties.yaml: exact_scor: unknown key"),
-    ("regulation.yaml", "applies_from: \"2021-09-09\"", "applies_from: \"9 Sept 2021\"", "regulation.yaml: applies_from"),
+    ("regulation.yaml", "applies_from: \"2021-09-09\"", "applies_from: \"9 Sept 2021\"",
+     "regulation.yaml: applies_from"),
     ("arms_embargoes.yaml", "    kind: osce", "    kind: declaration", "arms_embargoes.yaml: additional[0].kind"),
 ])
 def test_a_faulty_key_fails_the_load_in_one_line(data_dir: Path, tmp_path: Path, name: str, old: str, new: str,
@@ -56,7 +58,7 @@ def test_a_faulty_key_fails_the_load_in_one_line(data_dir: Path, tmp_path: Path,
 
 def test_a_measure_that_ends_before_it_starts_fails(data_dir: Path, tmp_path: Path) -> None:
     folder = _edited(tmp_path, "sanctions.yaml", '    valid_to: "2022-02-24"', '    valid_to: "2013-01-01"')
-    with pytest.raises(ConfigError, match="RU-833-2014-ART2-MILITARY.*before valid_from"):
+    with pytest.raises(ConfigError, match=r"RU-833-2014-ART2-MILITARY.*before valid_from"):
         load_ruleset(data_dir, rules_dir=folder)
 
 

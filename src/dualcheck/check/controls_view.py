@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dualcheck.errors import NotFound
 from dualcheck.controls import codes as codes_mod
+from dualcheck.errors import NotFound
 
 PROVISIONS_FILE = Path("controls/eu/annex_i_provisions_02021R0821-20251115.csv")
 

@@ -10,8 +10,8 @@ works for any code a catalog or a rule names.
 from __future__ import annotations
 
 import re
-from functools import cache
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 

@@ -32,12 +32,13 @@ def movement_of(ctx: Context, verdict: Verdict) -> str:
     tx, rules = ctx.tx, ctx.rules
     kind = tx.type.value
     entry = rules.territory.entry(ctx.place) if ctx.place else None
-    if entry is not None and not (kind == "export" and ctx.in_union):
+    if entry is not None and ctx.place is not None and not (kind == "export" and ctx.in_union):
         verdict.add(Reason("destination.territory", rules.cite("customs_territory"),
                            f"destination {rules.territory.describe(ctx.place)}", verify="verify" in entry.source))
     if kind == "export" and tx.destination is not None and ctx.in_union:
         where = rules.territory.describe(ctx.place) if ctx.place else tx.destination
-        verdict.add(Reason("destination.inside_union", f"{rules.cite('customs_territory')}; {rules.cite('transfer_annex_iv')}",
+        cite = f"{rules.cite('customs_territory')}; {rules.cite('transfer_annex_iv')}"
+        verdict.add(Reason("destination.inside_union", cite,
                            f"destination {where} lies inside the customs territory of the Union: judged as an "
                            "intra-Union transfer, not an export"))
         return "transfer"

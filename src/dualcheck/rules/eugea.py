@@ -75,7 +75,8 @@ def _code_scope(gea: Eugea, code: str, rules: RuleSet) -> Scope:
     scope = gea.items
     group = codes_mod.product_group(code)
     if scope.only_product_groups and group not in scope.only_product_groups:
-        return Scope(f"{code} is not software or technology (product groups {'/'.join(scope.only_product_groups)} only)")
+        groups = "/".join(scope.only_product_groups)
+        return Scope(f"{code} is not software or technology (product groups {groups} only)")
     if group in scope.exclude_product_groups:
         return Scope(f"{code} is in product group {group}, excluded from {gea.id}")
     note = None

@@ -80,7 +80,7 @@ def measure_reason(measure: Measure, ctx: Context, item: Item, index: int, label
         if checked == "listed":
             return _reason(measure, f"{detail} The exporter checked the item against {doc.annex}: listed.",
                            Outcome.PROHIBITED)
-        wanted = (f"items[{index}].sanctions_annexes.{measure.id}",)
+        wanted: tuple[str, ...] = (f"items[{index}].sanctions_annexes.{measure.id}",)
         if not item.hs_code:  # the goods annexes are read by customs (CN/HS) code
             wanted = (f"items[{index}].hs_code", *wanted)
         return _reason(measure, f"{detail} Check the item against {doc.annex} (not in the reference data) and "

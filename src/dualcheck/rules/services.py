@@ -55,7 +55,7 @@ def _decisions(ctx: Context, movement: str, label: str, verdict: Verdict) -> boo
 
 def services(ctx: Context, item: Item, index: int, label: str, listed: list[str], movement: str,
              verdict: Verdict) -> None:
-    tx, rules = ctx.tx, ctx.rules
+    rules = ctx.rules
     informed_key, aware_key, free_key = KEYS[movement]
     if not listed:
         verdict.add(Reason(f"{movement}.not_listed", rules.cite(free_key),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dualcheck.rules import schema
 from dualcheck.rules.countries import COUNTRY_CODES, member_states
+
 TERRITORY_FILE = Path(__file__).parent / "data" / "territory.yaml"
 _SUBDIVISION = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
 
