@@ -114,9 +114,6 @@ class Measure:
     doc: schema.MeasureDoc
     hs_codes: frozenset[str] = frozenset()
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.doc, name)
-
     @property
     def id(self) -> str:
         return self.doc.id
