@@ -18,6 +18,9 @@ from typing import Any
 import yaml
 
 ENTRY_RE = re.compile(r"^([0-9])([A-E])([0-9]{3})$")
+# A whole normalised Annex I code (entry plus dotted sub-items), and one written inside free text.
+ANNEX_I_CODE_RE = re.compile(r"^[0-9][A-E][0-9]{3}(?:\.[0-9a-z]+)*$")
+_CODE_IN_TEXT_RE = re.compile(r"\b[0-9][A-Ea-e][0-9]{3}(?:\.[0-9A-Za-z]+)*")
 _SPLIT_RE = re.compile(r"[\s.]+")
 _ENTRY_PREFIX_RE = re.compile(r"^([0-9][A-Ea-e][0-9]{3})(.*)$")
 NOT_LISTED = "NLR"
@@ -36,6 +39,16 @@ def normalise_code(code: str) -> str:
 
 def entry_of(code: str) -> str:
     return normalise_code(code).split(".", 1)[0]
+
+
+def is_annex_i_code(code: str) -> bool:
+    """True when `code`, once normalised, is an Annex I code (entry and dotted sub-items)."""
+    return bool(ANNEX_I_CODE_RE.match(normalise_code(code)))
+
+
+def codes_in_text(text: str | None) -> list[str]:
+    """The Annex I codes a free text names ("... equipment (5A001.j)"), normalised, in order."""
+    return [normalise_code(m.group(0)) for m in _CODE_IN_TEXT_RE.finditer(text or "")]
 
 
 def is_annex_i_shaped(code: str) -> bool:

@@ -9,7 +9,6 @@ and the transaction lacks makes the authorisation undecidable (NEEDS_INFORMATION
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from dualcheck.controls import codes as codes_mod
@@ -24,7 +23,6 @@ AWARENESS_TEXT = {
     "cyber_repression": "the items are or may be intended for internal repression or human-rights violations",
 }
 PARTY_ROLES = ("consignee", "end_user", "intermediate_consignee")
-_CODE_IN_TEXT = re.compile(r"\b\d[A-E]\d{3}(?:\.[0-9a-z]+)*", re.IGNORECASE)
 
 
 def related_targets(item: Item, ctx: Context) -> tuple[list[str], str]:
@@ -32,8 +30,7 @@ def related_targets(item: Item, ctx: Context) -> tuple[list[str], str]:
     related_codes, else the Annex I codes its description names, else the transaction's other items."""
     if item.related_codes is not None:
         return list(item.related_codes), "related_codes"
-    named = [codes_mod.normalise_code(m.group(0).rstrip(".")) for m in _CODE_IN_TEXT.finditer(item.description or "")]
-    named = [c for c in named if c not in (item.control_codes or [])]
+    named = [c for c in codes_mod.codes_in_text(item.description) if c not in (item.control_codes or [])]
     if named:
         return named, "the item's description"
     others = [c for other in ctx.tx.items if other is not item for c in other.control_codes or []]
