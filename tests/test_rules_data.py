@@ -72,10 +72,10 @@ def test_every_measure_and_provision_is_cited_and_dated(rules: RuleSet) -> None:
     assert all(p.citation.startswith(("Regulation (EU) 2021/821", "Treaty", "Union restrictive measures"))
                for p in rules.provisions.values())
     for measure in rules.measures:
-        assert re.search(r"Council Regulation \((EU|EC)\)", measure.citation), measure.id
-        assert measure.effect in ("PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION")
-        if measure.valid_from and measure.valid_to:
-            assert measure.valid_from <= measure.valid_to
+        doc = measure.doc
+        assert re.search(r"Council Regulation \((EU|EC)\)", doc.citation), measure.id
+        assert doc.effect in ("PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION")
+        assert doc.valid_to is None or doc.valid_from <= doc.valid_to
     sanctions = yaml.safe_load((RULES_DATA / "sanctions.yaml").read_text(encoding="utf-8"))
     assert all(m.get("sanctions_map_regime") for m in sanctions["measures"]), "each measure names its evidence"
 
