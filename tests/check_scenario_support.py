@@ -26,7 +26,9 @@ def fake_screening(doc: dict[str, Any], tx: Transaction) -> ScreeningFacts:
     for hit in doc.get("_screening", []):
         hits.setdefault(hit["party"], []).append(PartyHit(
             list=hit["list"], programme=hit.get("programme"), score=hit["score"], strong=hit["strong"],
-            decision=hit["decision"], entity_id=hit.get("entity_id"), matched_name=hit.get("matched_name")))
+            decision=hit["decision"], entity_id=hit.get("entity_id"), matched_name=hit.get("matched_name"),
+            explanation=tuple(hit.get("explanation", ())), exact=hit.get("exact"),
+            corroborated_by=tuple(hit.get("corroborated_by", ()))))
     parties = tuple(PartyScreening(i, p.name, p.role, tuple(hits.get(i, []))) for i, p in enumerate(tx.parties or []))
     return ScreeningFacts(performed=True, parties=parties, list_versions={"scenario-fake": {"version": "none"}},
                           threshold=0.7, strong_threshold=0.9)

@@ -75,7 +75,7 @@ def test_scenarios_end_to_end_with_real_screening(loaded_db: Database, rules: Ru
     ran = 0
     for path in scenario_files():
         doc = read(path)
-        if "_screening" in doc:
+        if "_screening" in doc or "refused" in doc["expected"]:
             continue
         result = run_check(loaded_db, doc, rules, data_dir, as_of=doc["expected"].get("as_of"), actor="test")
         assert result["screening"]["performed"] is bool(doc.get("parties")), result["screening"]
@@ -95,10 +95,38 @@ def test_scenarios_end_to_end_with_real_screening(loaded_db: Database, rules: Ru
 def test_listed_party_is_held(loaded_db: Database, rules: RuleSet, data_dir: Path) -> None:
     doc = _transaction(parties=[{"role": "consignee", "name": LISTED_NAME, "country": "CD"}])
     result = run_check(loaded_db, doc, rules, data_dir, actor="test")
-    assert result["outcome"] == "PROHIBITED"
+    # an exact name on a UN list the Union transposes, but nothing (country, birth date, identifier)
+    # corroborates it in the listed entry: the officer decides, the transaction is held meanwhile
+    assert result["outcome"] == "NEEDS_INFORMATION" and "parties[0].hit_review" in result["missing_facts"]
     party_reasons = [r for r in result["reasons"] if r["rule"].startswith("parties.")]
-    assert party_reasons and "un-sc" in party_reasons[0]["detail"]
+    assert party_reasons and "un-sc" in party_reasons[0]["detail"] and party_reasons[0]["hold"] == "hit_review"
+    assert "1183/2005" in party_reasons[0]["citation"]  # the regime that lists the entry (programme DRC)
+    assert result["hold"]["status"] == "held"
     assert result["screening"]["parties"][0]["hits"][0]["list"] == "un-sc"
+
+
+@pytest.mark.xdist_group("check_loaded")
+def test_foreign_list_hit_holds_a_cleared_transaction(loaded_db: Database, rules: RuleSet, data_dir: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hit on a US list only: the EU outcome clears, the transaction is held (FOREIGN_NEXUS)."""
+    from dualcheck.check import service
+    from dualcheck.rules import PartyHit, PartyScreening, ScreeningFacts
+
+    def us_hit(_db: Any, _session: Any, tx: Any) -> tuple[ScreeningFacts, dict[str, Any]]:
+        hit = PartyHit("us-ofac-sdn", "CUBA", 0.97, True)
+        facts = ScreeningFacts(True, (PartyScreening(0, tx.parties[0].name, tx.parties[0].role, (hit,)),),
+                               {"us-ofac-sdn": {"version": "test"}})
+        return facts, {"performed": True}
+
+    monkeypatch.setattr(service, "screen_transaction", us_hit)
+    result = run_check(loaded_db, _transaction(id="T-FOREIGN-1"), rules, data_dir, actor="test")
+    assert result["outcome"] == "GENERAL_AUTHORISATION" and result["authorisations"] == ["EU001"]
+    assert result["hold"]["status"] == "held"
+    rules_held = {r["rule"] for r in result["holds_requested"]}
+    assert rules_held == {"parties.foreign_list_hit", "parties.blocking_statute"}
+    with loaded_db.session() as session:
+        from dualcheck.licences.holds import is_held
+        assert is_held(session, "T-FOREIGN-1")
 
 
 @pytest.mark.xdist_group("check_loaded")
@@ -216,7 +244,8 @@ def test_cli_answers_the_contract_format(sqlite_db: Database, settings_for: Any,
     assert set(doc) >= {"outcome", "items", "authorisations", "reasons", "screening", "data_versions", "as_of"}
     assert doc["as_of"] == "2021-12-01"
     # no list is loaded in this database: the parties cannot be cleared, never a silent pass
-    assert doc["outcome"] == "NEEDS_INFORMATION" and "party screening" in doc["missing_facts"]
+    assert doc["outcome"] == "NEEDS_INFORMATION" and "parties.screening" in doc["missing_facts"]
+    assert doc["rules"]["not_applied_missing_facts"], "the rules that could not be applied are listed"
     assert all(r["citation"] for r in doc["reasons"])
     code, _out, err = _run_cli(["check", str(path), "--as-of", "2020-01-01"], capsys)
     assert code == 2 and "2021-09-09" in err
@@ -277,7 +306,7 @@ def test_scenarios_through_the_cli_and_the_api(loaded_db: Database, settings_for
     failures = {}
     for path in scenario_files():
         doc = read(path)
-        if "_screening" in doc:
+        if "_screening" in doc or "refused" in doc["expected"]:
             continue
         as_of = doc["expected"].get("as_of")
         response = client.post("/api/v1/checks", json=doc, params={"as_of": as_of} if as_of else None)

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dualcheck.controls import codes as codes_mod
 from dualcheck.errors import BadInput
 from dualcheck.rules import Outcome, PartyHit, PartyScreening, RuleSet, ScreeningFacts, determine, load_ruleset
-from dualcheck.rules import codes as codes_mod
 from dualcheck.rules.facts import COUNTRY_CODES, check_control_codes, load_transaction, parse_transaction
+from dualcheck.rules.territory import default_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "check"
 DAY = dt.date(2025, 12, 1)
@@ -39,7 +40,7 @@ CONTROLS = FakeControls({"5A002.a.2", "2B008", "1C351"})
 
 def _tx(**changes: Any) -> Any:
     doc: dict[str, Any] = {"type": "export", "exporter": {"country": "DE"}, "destination": "US",
-                           "parties": [{"role": "end_user", "name": "Example Buyer"}],
+                           "parties": [{"role": "end_user", "name": "Example Buyer", "country": "US"}],
                            "items": [{"id": "1", "control_codes": ["5A002.a.2"]}], "end_use": {"civil": True}}
     doc.update(changes)
     return parse_transaction(doc)
@@ -58,7 +59,8 @@ def test_sub_item_relation() -> None:
     assert codes_mod.is_under("5A002.a.1", "5A002") and codes_mod.is_under("5A002.a.1", "5A002.a")
     assert not codes_mod.is_under("5A0021", "5A002") and not codes_mod.is_under("5A002", "5A002.a")
     assert codes_mod.overlaps_any("1C450", ["1C450.a.1"]) == "1C450.a.1"
-    assert codes_mod.normalise(" 5a002.A.1. ") == "5A002.a.1"
+    assert codes_mod.normalise_code(" 5a002.A.1. ") == "5A002.a.1"
+    assert codes_mod.normalise_code("5a002 a 1") == "5A002.a.1"  # one grammar for every caller
     assert codes_mod.product_group("4E001.c") == "E"
 
 
@@ -73,7 +75,7 @@ def test_unclassified_item_asks_and_suggests(rules: RuleSet) -> None:
 def test_screening_not_performed_is_never_a_pass(rules: RuleSet) -> None:
     tx = _tx()
     det = determine(tx, rules, CONTROLS, ScreeningFacts(False, unavailable_reason="no list"), DAY)
-    assert det.outcome == Outcome.NEEDS_INFORMATION and "party screening" in det.missing
+    assert det.outcome == Outcome.NEEDS_INFORMATION and "parties.screening" in det.missing
 
 
 def test_weak_and_strong_hits(rules: RuleSet) -> None:
@@ -84,9 +86,37 @@ def test_weak_and_strong_hits(rules: RuleSet) -> None:
     strong = ScreeningFacts(True, (PartyScreening(0, "Example Buyer", "end_user",
                                                   (PartyHit("eu-fsf", "RUS", 0.97, strong=True),)),))
     det = determine(tx, rules, CONTROLS, strong, DAY)
-    assert det.outcome == Outcome.PROHIBITED
-    detail = det.parties.reasons[0].detail
-    assert "eu-fsf, programme RUS" in detail and "held for review" in detail
+    # an unreviewed fuzzy hit on an EU list: the officer decides, the transaction is held meanwhile
+    assert det.outcome == Outcome.NEEDS_INFORMATION and det.missing == ["parties[0].hit_review"]
+    reason = det.parties.reasons[0]
+    assert "eu-fsf, programme RUS" in reason.detail and reason.hold == "hit_review"
+    assert reason.citation == "Council Regulation (EU) No 269/2014, Art. 2"
+
+
+def test_hits_by_the_list_they_come_from(rules: RuleSet) -> None:
+    tx = _tx()
+
+    def facts(*hits: PartyHit) -> ScreeningFacts:
+        return ScreeningFacts(True, (PartyScreening(0, "Example Buyer", "end_user", hits),))
+
+    explained = ({"feature": "name_match", "value": 1.0}, {"feature": "dob_match", "value": 1.0})
+    exact = determine(tx, rules, CONTROLS, facts(PartyHit("un-sc", "DPRK", 1.0, True, explanation=explained)), DAY)
+    assert exact.outcome == Outcome.PROHIBITED
+    assert exact.parties.reasons[0].citation == "Council Regulation (EU) 2017/1509, Art. 34"
+    assert "corroborated by date of birth" in exact.parties.reasons[0].detail
+    uncorroborated = determine(tx, rules, CONTROLS, facts(PartyHit("un-sc", "DPRK", 1.0, True)), DAY)
+    assert uncorroborated.outcome == Outcome.NEEDS_INFORMATION
+    confirmed = determine(tx, rules, CONTROLS, facts(PartyHit("eu-fsf", "SYR", 0.8, False, "confirmed")), DAY)
+    assert confirmed.outcome == Outcome.PROHIBITED and "36/2012" in confirmed.parties.reasons[0].citation
+    # US and UK lists: the EU outcome is unchanged, the hit asks for a foreign-nexus hold
+    for hit in (PartyHit("us-ofac-sdn", "CUBA", 1.0, True, "confirmed"), PartyHit("gb-ofsi", None, 0.95, True)):
+        det = determine(tx, rules, CONTROLS, facts(hit), DAY)
+        assert det.outcome == Outcome.GENERAL_AUTHORISATION and det.authorisations == ["EU001"]
+        assert det.holds and all(r.hold == "foreign_nexus" for r in det.holds)
+        blocking = [r for r in det.holds if r.rule == "parties.blocking_statute"]
+        assert bool(blocking) == (hit.programme == "CUBA")
+    cleared = determine(tx, rules, CONTROLS, facts(PartyHit("eu-fsf", "RUS", 1.0, True, "cleared")), DAY)
+    assert cleared.outcome == Outcome.GENERAL_AUTHORISATION and not cleared.holds
 
 
 def test_before_the_regulation_applies_is_refused(rules: RuleSet) -> None:
@@ -132,9 +162,14 @@ def test_country_codes_are_checked(code: str) -> None:
     doc = {"type": "export", "destination": code, "items": [{"control_codes": []}]}
     if code in COUNTRY_CODES:
         assert parse_transaction(doc).destination == code
-    else:
+        return
+    try:
+        place = default_table().resolve(code)  # a territory alias such as EA (Ceuta and Melilla)
+    except ValueError:
         with pytest.raises(BadInput, match="field destination: unknown country code"):
             parse_transaction(doc)
+        return
+    assert parse_transaction(doc).destination == place.country
 
 
 @given(st.text(max_size=40))

@@ -12,17 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dualcheck.controls.codes import normalise_code
+from dualcheck.controls.codes import is_annex_i_code, normalise_code
 from dualcheck.errors import BadInput
+from dualcheck.rules.countries import member_states
 
-# The 27 Member States (ISO 3166-1 alpha-2; Greece as GR).
-MEMBER_STATES = frozenset([
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
-    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-])
+# The Member States (ISO 3166-1 alpha-2), from the one country table (rules/data/countries.yaml).
+MEMBER_STATES = member_states()
 TRANSACTION_TYPES = ("export", "brokering", "transit", "technical_assistance")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-_CODE_RE = re.compile(r"^[0-9][A-E][0-9]{3}(\.[0-9a-z]+)*$")
 MAX_REFERENCE = 100
 
 
@@ -179,7 +176,7 @@ class _Fields:
             f = _Fields(raw, self.source, f"{self._loc(name)}[{i}]")
             raw_code = f.required_text("control_code")
             code = normalise_code(raw_code)
-            if not _CODE_RE.match(code):
+            if not is_annex_i_code(code):
                 raise f.fail("control_code", f"not an Annex I control code: {raw_code!r}")
             items.append(Item(code, f.required_text("description"), f.number("quantity"), f.number("value")))
         return tuple(items)

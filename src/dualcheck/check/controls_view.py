@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dualcheck.controls import codes as codes_mod
 from dualcheck.errors import NotFound
-from dualcheck.rules import codes as codes_mod
 
 PROVISIONS_FILE = Path("controls/eu/annex_i_provisions_02021R0821-20251115.csv")
 
@@ -97,7 +97,7 @@ def file_lookup(data_dir: Path) -> FileLookup:
     if cached is None:
         raw = path.read_bytes()
         rows = csv.DictReader(raw.decode("utf-8").splitlines())
-        codes = frozenset(codes_mod.normalise(r["path"]) for r in rows if r["kind"] == "item")
+        codes = frozenset(codes_mod.normalise_code(r["path"]) for r in rows if r["kind"] == "item")
         version = f"annex-i-file-{hashlib.sha256(raw).hexdigest()[:12]}"
         cached = FileLookup(codes, version, {"source": "reference file (no control list loaded)",
                                              "id": version, "file": PROVISIONS_FILE.as_posix()})

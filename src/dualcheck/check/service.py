@@ -44,6 +44,9 @@ def answer(det: Determination, *, tx: Transaction, as_of: dt.date, screening: di
         "authorisations": det.authorisations,
         "reasons": [r.to_dict() for r in det.reasons],
         "missing_facts": det.missing,
+        "rules": det.rules_applied(),
+        "holds_requested": [r.to_dict() for r in det.holds],
+        "from_act_text": det.from_act_text,
         "screening": screening,
         "data_versions": versions,
         "as_of": as_of.isoformat(),
@@ -92,11 +95,17 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
             "as_of": when.isoformat(), "input_sha256": input_sha, "result_sha256": result_sha,
             "authorisations": det.authorisations, "data_versions": versions, "settings": settings,
         }, actor=actor, subject=tx.id or check_id)
+        held = [r.to_dict() for r in det.holds]
         if det.outcome not in (Outcome.NO_LICENCE_REQUIRED, Outcome.GENERAL_AUTHORISATION):
             # the officer reviewing the hold sees the high red flags next to the legal reasons
+            reasons = [r.to_dict() for r in det.reasons]
             result["hold"] = place_hold_if_available(session, tx, check_id, det.outcome.value,
-                                                     [r.to_dict() for r in det.reasons]
+                                                     reasons + [h for h in held if h not in reasons]
                                                      + red_flag_reasons(flags["flags"]), actor)
+        elif held:
+            # a hit on a foreign (US, UK) list only: the EU outcome clears, the transaction waits
+            result["hold"] = place_hold_if_available(session, tx, check_id, "FOREIGN_NEXUS",
+                                                     held + red_flag_reasons(flags["flags"]), actor)
         elif flags["highest_severity"] == "high":
             result["hold"] = place_hold_if_available(session, tx, check_id, "RED_FLAGS",
                                                      red_flag_reasons(flags["flags"]), actor)
@@ -116,7 +125,8 @@ def red_flag_reasons(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def place_hold_if_available(session: Any, tx: Transaction, check_id: str, outcome: str,
                             reasons: list[dict[str, Any]], actor: str) -> dict[str, Any] | None:
     """Integration point with the licences domain: hold a transaction the check did not clear, or
-    one it cleared that carries high red flags (outcome "RED_FLAGS")."""
+    one it cleared that carries high red flags (outcome "RED_FLAGS") or a hit on a foreign list
+    only (outcome "FOREIGN_NEXUS")."""
     try:
         from dualcheck.licences.holds import place_hold
     except ImportError:

@@ -29,8 +29,9 @@ from dualcheck.licences.errors import NotPermitted, Refused
 from dualcheck.licences.models import Hold, HoldDecision, OfficerRole
 from dualcheck.licences.settings import hold_settings
 
-# the check's outcomes that are held, and RED_FLAGS: a cleared transaction with high red flags
-HELD_OUTCOMES = ("PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION", "RED_FLAGS")
+# the check's outcomes that are held, RED_FLAGS: a cleared transaction with high red flags, and
+# FOREIGN_NEXUS: a cleared transaction with a party hit on a US, UK or other foreign list only
+HELD_OUTCOMES = ("PROHIBITED", "LICENCE_REQUIRED", "NEEDS_INFORMATION", "RED_FLAGS", "FOREIGN_NEXUS")
 OPEN_STATUSES = ("held", "awaiting_second")
 # Built once (place_hold runs for most checks): the open holds of one transaction, locked.
 _OPEN_HOLDS_FOR_UPDATE = select(Hold).where(Hold.transaction_id == bindparam("transaction_id"),

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from dualcheck.errors import BadInput, ConfigError
+from dualcheck.rules.countries import member_states
 
 CATALOGUE_FILE = Path(__file__).with_name("data") / "catalogue.yaml"
 CHPL_FILE = Path("controls") / "hs" / "common_high_priority_list_CHPL_2024-02-23.csv"
@@ -92,7 +93,9 @@ def load_catalogue() -> Catalogue:
         transshipment_points=frozenset(doc["transshipment_points"]["codes"]),
         high_risk_transit=frozenset(doc["high_risk_transit"]["codes"]),
         art12g_partners=frozenset(doc["art12g_partner_countries"]["codes"]),
-        eu_member_states=frozenset(doc["eu_member_states"]["codes"]),
+        # a shipment inside the Union is not an export to a third country (Art. 12g does not apply):
+        # the Member States come from the one country table
+        eu_member_states=member_states(),
         price_premium_pct=float(th["price_premium_pct"]),
         forwarder_words=tuple(str(w).lower() for w in th["forwarder_words"]),
         free_zone=re.compile(th["free_zone_pattern"], re.IGNORECASE),

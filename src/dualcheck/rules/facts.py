@@ -13,14 +13,15 @@ import re
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from followthemoney.types import registry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dualcheck.controls import codes as codes_mod
 from dualcheck.errors import BadInput
-from dualcheck.rules import codes as codes_mod
+from dualcheck.rules.countries import COUNTRY_CODES
+from dualcheck.rules.territory import default_table
 
-COUNTRY_CODES = frozenset(code.upper() for code in registry.country.names if len(code) == 2)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AUTHORISATION_ID = re.compile(r"^EU\d{3}$")
 
 
 class TransactionType(str, Enum):
@@ -37,13 +38,20 @@ Role = Literal["consignee", "end_user", "intermediate_consignee", "purchaser", "
 
 
 def _country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code; a subdivision code or territory name gives its State's code."""
     code = value.strip().upper()
-    if code not in COUNTRY_CODES:
-        raise ValueError(f"unknown country code {value!r} (ISO 3166-1 alpha-2 expected)")
-    return code
+    if code in COUNTRY_CODES:
+        return code
+    try:
+        return default_table().resolve(value).country
+    except ValueError:
+        raise ValueError(f"unknown country code {value!r} (ISO 3166-1 alpha-2 expected)") from None
 
 
 CountryCode = Annotated[str, AfterValidator(_country)]
+Decision = Literal["authorisation_required", "prohibited", "not_required"]
+Ta4Exemption = Literal["eu001_country", "public_domain", "basic_research", "member_state_authority",
+                       "member_state_armed_forces", "mtcr_exception", "minimum_for_authorised_export"]
 
 
 class _Model(BaseModel):
@@ -72,20 +80,26 @@ class Item(_Model):
     unit: str | None = None
     value: float | None = Field(default=None, ge=0)
     currency: str | None = None
+    # optional facts the rules use where given: what software, technology or test equipment is for
+    # (Annex II scopes such as EU005 and EU007), whether the item is a cyber-surveillance item in the
+    # sense of Art. 2(20), and the outcome of checking the item against a sanctions goods annex
+    related_codes: list[str] | None = None
+    cyber_surveillance: bool | None = None
+    sanctions_annexes: dict[str, Literal["listed", "not_listed"]] = {}
 
     @field_validator("id", mode="before")
     @classmethod
     def _id_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
 
-    @field_validator("control_codes")
+    @field_validator("control_codes", "related_codes")
     @classmethod
     def _codes(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
         out = []
         for raw in value:
-            code = codes_mod.normalise(raw)
+            code = codes_mod.normalise_code(raw)
             if not code:
                 raise ValueError("empty control code")
             if code not in out:
@@ -96,6 +110,28 @@ class Item(_Model):
 class EndUse(_Model):
     description: str | None = None
     civil: bool | None = None
+    country: CountryCode | None = None       # where the end use is stated to take place
+
+
+class AuthorityDecision(_Model):
+    article: str = Field(min_length=1)
+    decision: Decision
+    reference: str | None = None
+    date: dt.date | None = None
+
+    @field_validator("article", mode="before")
+    @classmethod
+    def _article(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class Original(_Model):
+    """The original export of items now re-exported after repair or replacement (EU003)."""
+
+    end_user: str | None = None
+    end_use: str | None = None
+    authorisation: str | None = None
+    date: dt.date | None = None
 
 
 class Transaction(_Model):
@@ -114,13 +150,43 @@ class Transaction(_Model):
     purpose: Purpose = "sale"
     original_authorisation: str | None = None
     registrations: list[str] = []
+    informed: list[Awareness] = []
+    authority_decisions: list[AuthorityDecision] = []
+    goods_location: CountryCode | None = None
+    non_union_goods: bool | None = None
+    original: Original | None = None
+    reimport_by: dt.date | None = None
+    contract_date: dt.date | None = None
+    technical_assistance_exemption: Ta4Exemption | None = None
+    # set from `destination` when it names a territory (ES-CN, Heligoland): see territory.yaml
+    destination_territory: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _territory(cls, data: Any) -> Any:
+        """A destination naming a territory keeps its State's code and remembers the territory."""
+        if isinstance(data, dict) and isinstance(data.get("destination"), str):
+            raw = data["destination"]
+            if raw.strip().upper() not in COUNTRY_CODES:
+                try:
+                    place = default_table().resolve(raw)
+                except ValueError:
+                    return data  # the field validator reports it
+                data = {**data, "destination": place.country, "destination_territory": place.territory}
+            elif "destination_territory" in data:
+                data = {k: v for k, v in data.items() if k != "destination_territory"}
+        return data
 
     @field_validator("id", mode="before")
     @classmethod
     def _id_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
 
-    @field_validator("date", mode="before")
+    @property
+    def original_reference(self) -> str | None:
+        return (self.original.authorisation if self.original else None) or self.original_authorisation
+
+    @field_validator("date", "reimport_by", "contract_date", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
         if isinstance(value, str) and not _DATE.match(value):
@@ -133,8 +199,8 @@ class Transaction(_Model):
         out = []
         for reg in value:
             code = reg.strip().upper()
-            if not re.fullmatch(r"EU00[1-8]", code):
-                raise ValueError(f"unknown Union general export authorisation {reg!r} (EU001 to EU008)")
+            if not _AUTHORISATION_ID.match(code):
+                raise ValueError(f"{reg!r} is not a Union general export authorisation number (EUnnn)")
             out.append(code)
         return out
 

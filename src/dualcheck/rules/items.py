@@ -1,46 +1,23 @@
-"""Rules 2-5 for one item: sanctions by destination and transit, listed items by transaction
-type, catch-all controls and national measures, then the Union general export authorisations.
+"""Rules 2-5 for one item: sanctions by country, listed items by transaction type, catch-all
+controls (Art. 4, 5) and national measures, then the Union general export authorisations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from dualcheck.rules import codes as codes_mod
+from dualcheck.controls import codes as codes_mod
+from dualcheck.rules.context import Context, find_terms
 from dualcheck.rules.eugea import AWARENESS_TEXT, check_all
-from dualcheck.rules.facts import Item, Transaction
+from dualcheck.rules.facts import Item
 from dualcheck.rules.lookups import ControlLookup
 from dualcheck.rules.outcome import ItemResult, Outcome, Reason, Verdict
-from dualcheck.rules.ruleset import ANNEX_IV_WARNING, Measure, RuleSet
+from dualcheck.rules.ruleset import ANNEX_IV_WARNING, RuleSet
+from dualcheck.rules.sanctions import measure_reason
+from dualcheck.rules.services import decided, services
 
-ART_4_1_USES = ("wmd", "military_embargo", "military_parts_illegal")
-CATCH_ALL = {"wmd": "catch_all_wmd", "military_parts_illegal": "catch_all_military_parts",
-             "cyber_repression": "catch_all_cyber"}
-
-
-def _measure_reason(measure: Measure, tx: Transaction, item_label: str, index: int,
-                    as_of: dt.date) -> Reason | None:
-    """The reason a sanctions measure binds this listed item, or None when it does not reach it."""
-    if tx.type.value not in measure.types or not measure.in_force(as_of):
-        return None
-    by_destination = tx.destination in measure.destinations
-    transit_via = sorted(set(tx.transit_countries) & measure.transit_countries)
-    if not by_destination and not transit_via:
-        return None
-    where = f"destination {tx.destination}" if by_destination else f"transit via {', '.join(transit_via)}"
-    dates = f"in force from {measure.valid_from}" if measure.valid_from else \
-        "start date not recorded in the reference data: applied to every as-of date"
-    detail = f"item {item_label}, {where}: {measure.detail} ({measure.regime}; {dates})"
-    if measure.condition == "military":
-        military = "military_embargo" in tx.awareness or tx.end_use.civil is False
-        if not military:
-            if tx.end_use.civil is None:
-                return Reason(f"sanctions.{measure.id}", measure.citation,
-                              detail + " Applies to military use or military end-users: state end_use.civil.",
-                              Outcome.NEEDS_INFORMATION, ("end_use.civil",))
-            return None
-    missing = (f"items[{index}]: {measure.missing}",) if measure.missing else ()
-    return Reason(f"sanctions.{measure.id}", measure.citation, detail, Outcome(measure.effect), missing)
+CATCH_ALL = {"wmd": "catch_all_wmd", "military_embargo": "catch_all_military_embargo",
+             "military_parts_illegal": "catch_all_military_parts"}
 
 
 def _licence_types(rules: RuleSet, codes: list[str]) -> list[str]:
@@ -61,10 +38,10 @@ def _licence_types_for(rules: RuleSet, codes: list[str]) -> list[str]:
     return types
 
 
-def _export_listed(tx: Transaction, label: str, codes: list[str], rules: RuleSet, result: ItemResult,
+def _export_listed(ctx: Context, item: Item, index: int, label: str, codes: list[str], result: ItemResult,
                    as_of: dt.date) -> None:
-    verdict = result.verdict
-    checks = check_all(tx, codes, rules, as_of)
+    rules, verdict = ctx.rules, result.verdict
+    checks = check_all(ctx, item, index, codes, as_of)
     usable = [c for c in checks if c.usable]
     listed = f"item {label} ({', '.join(codes)}) is listed in Annex I"
     if usable:
@@ -82,7 +59,7 @@ def _export_listed(tx: Transaction, label: str, codes: list[str], rules: RuleSet
                            f"{check.eugea.id} not usable: {check.why}",
                            Outcome.NEEDS_INFORMATION if check.missing else None, check.missing))
     if not checks:
-        tail = f"no Union general export authorisation covers destination {tx.destination}"
+        tail = f"no Union general export authorisation covers destination {ctx.tx.destination}"
     else:
         tail = "no Union general export authorisation is usable"
     verdict.add(Reason("export.listed", rules.cite("export_listed"),
@@ -90,30 +67,96 @@ def _export_listed(tx: Transaction, label: str, codes: list[str], rules: RuleSet
     result.licence_types = _licence_types(rules, codes)
 
 
-def _catch_all(tx: Transaction, label: str, rules: RuleSet, verdict: Verdict) -> None:
-    for fact in tx.awareness:
-        if fact == "military_embargo":
-            countries = [tx.destination] + [p.country for p in tx.parties or [] if p.role == "purchaser"]
-            embargoed = [c for c in countries if c and c in rules.arms_embargoes]
-            if not embargoed:
-                verdict.add(Reason("catch_all.military_embargo", rules.cite("catch_all_military_embargo"),
-                                   f"item {label}: military end-use stated, but neither the destination nor the "
-                                   "purchasing country is under an arms embargo in the reference data"))
-                continue
-            regime = rules.arms_embargoes[embargoed[0]]
-            verdict.add(Reason("catch_all.military_embargo", rules.cite("catch_all_military_embargo"),
-                               f"item {label}: not listed, but {AWARENESS_TEXT[fact]} ({embargoed[0]}: "
-                               f"{regime.regime}); the competent authority must authorise it (or decide, when "
-                               "the exporter notifies it)", Outcome.LICENCE_REQUIRED))
+def _military_embargo(ctx: Context, label: str, how: str, verdict: Verdict) -> None:
+    rules = ctx.rules
+    embargoed = ctx.embargoed()
+    if not embargoed:
+        political = ctx.political_only()
+        extra = f" ({'; '.join(political)}; {rules.cite('arms_embargo_definition')})" if political else ""
+        verdict.add(Reason("catch_all.military_embargo", rules.cite("catch_all_military_embargo"),
+                           f"item {label}: military end-use ({ctx.military or 'stated'}), but neither the destination "
+                           f"nor the purchasing country is under an arms embargo{extra}"))
+        return
+    country, embargo = embargoed[0]
+    verify = "verify" in embargo.source
+    where = f"{country}: {embargo.regime}; {embargo.legal_act or 'no legal act named in the reference data'}"
+    why = ctx.military if how == "stated" else AWARENESS_TEXT["military_embargo"]
+    verdict.add(Reason("catch_all.military_embargo",
+                       ctx.cite_use("military_embargo", "catch_all_military_embargo", "catch_all_aware"),
+                       f"item {label}: not listed, but {why}, and {where} is an arms embargo "
+                       f"({rules.cite('arms_embargo_definition')})" + _how(how), Outcome.LICENCE_REQUIRED,
+                       verify=verify))
+
+
+def _how(how: str) -> str:
+    if how == "informed":
+        return "; the competent authority informed the exporter: an authorisation is required"
+    return "; the exporter is aware: notify the competent authority, which decides whether an authorisation is " \
+           "required"
+
+
+def _catch_all(ctx: Context, item: Item, index: int, label: str, verdict: Verdict) -> None:
+    rules = ctx.rules
+    for use, how in ctx.uses.items():
+        if use == "cyber_repression":
+            _cyber(ctx, item, index, label, how, verdict)
+            continue
+        if how != "informed" and decided(ctx, ("4",)):
+            verdict.add(Reason(f"catch_all.{use}", rules.cite("authority_decision"),
+                               f"item {label}: the competent authority decided after notification that no "
+                               f"authorisation is required ({decided(ctx, ('4',))})"))
+            continue
+        if use == "military_embargo":
+            _military_embargo(ctx, label, how, verdict)
+            continue
+        verdict.add(Reason(f"catch_all.{use}", ctx.cite_use(use, CATCH_ALL[use], "catch_all_aware"),
+                           f"item {label}: not listed, but {AWARENESS_TEXT[use]}" + _how(how),
+                           Outcome.LICENCE_REQUIRED))
+
+
+def _cyber(ctx: Context, item: Item, index: int, label: str, how: str, verdict: Verdict) -> None:
+    """Art. 5 reaches only cyber-surveillance items (Art. 2(20))."""
+    rules = ctx.rules
+    definition = rules.cite("cyber_surveillance_definition")
+    is_cyber = item.cyber_surveillance
+    word = find_terms(item.description, rules.stated.cyber_surveillance_terms)
+    if is_cyber is None and word:
+        is_cyber = True
+    hs = "".join(ch for ch in item.hs_code or "" if ch.isdigit())
+    if is_cyber is None and hs and not any(hs.startswith(h) for h in rules.stated.cyber_surveillance_hs_headings):
+        verdict.add(Reason("catch_all.cyber_repression", rules.cite("catch_all_cyber"),
+                           f"item {label} (HS {item.hs_code}) is declared under a heading no cyber-surveillance item "
+                           f"falls under and its description names none: Art. 5 does not apply ({definition})"))
+        return
+    if is_cyber is None:
+        if item.description:
+            verdict.add(Reason("catch_all.cyber_repression", rules.cite("catch_all_cyber"),
+                               f"item {label}: its description names no cyber-surveillance function; Art. 5 "
+                               f"applies only to cyber-surveillance items ({definition}): state "
+                               f"items[{index}].cyber_surveillance", Outcome.NEEDS_INFORMATION,
+                               (f"items[{index}].cyber_surveillance",)))
         else:
-            key = CATCH_ALL[fact]
-            verdict.add(Reason(f"catch_all.{fact}", rules.cite(key),
-                               f"item {label}: not listed, but {AWARENESS_TEXT[fact]}; an authorisation is "
-                               "required (informed) or the competent authority must be notified and decides "
-                               "(aware)", Outcome.LICENCE_REQUIRED))
+            verdict.add(Reason("catch_all.cyber_repression", rules.cite("catch_all_cyber"),
+                               f"item {label}: whether it is a cyber-surveillance item ({definition}) is not known",
+                               Outcome.NEEDS_INFORMATION, (f"items[{index}].cyber_surveillance",)))
+        return
+    if not is_cyber:
+        verdict.add(Reason("catch_all.cyber_repression", rules.cite("catch_all_cyber"),
+                           f"item {label} is not a cyber-surveillance item ({definition}): Art. 5 does not apply"))
+        return
+    if how != "informed" and decided(ctx, ("5",)):
+        verdict.add(Reason("catch_all.cyber_repression", rules.cite("authority_decision"),
+                           f"item {label}: the competent authority decided no authorisation is required"))
+        return
+    basis = f"described as {word!r}" if word and item.cyber_surveillance is None else "stated"
+    verdict.add(Reason("catch_all.cyber_repression", ctx.cite_use("cyber_repression", "catch_all_cyber",
+                                                                 "catch_all_cyber_aware"),
+                       f"item {label}: a non-listed cyber-surveillance item ({basis}; {definition}) and "
+                       f"{AWARENESS_TEXT['cyber_repression']}" + _how(how), Outcome.LICENCE_REQUIRED))
 
 
-def _national(tx: Transaction, item: Item, label: str, rules: RuleSet, as_of: dt.date, verdict: Verdict) -> None:
+def _national(ctx: Context, item: Item, label: str, as_of: dt.date, verdict: Verdict) -> None:
+    tx, rules = ctx.tx, ctx.rules
     codes = item.control_codes or []
     for measure in rules.national_measures:
         if not measure.applies(tx.exporter.country, tx.destination, as_of):
@@ -128,8 +171,8 @@ def _national(tx: Transaction, item: Item, label: str, rules: RuleSet, as_of: dt
                                Outcome(measure.effect)))
 
 
-def judge_item(tx: Transaction, index: int, movement: str, rules: RuleSet, controls: ControlLookup,
-               as_of: dt.date) -> ItemResult:
+def judge_item(ctx: Context, index: int, movement: str, controls: ControlLookup, as_of: dt.date) -> ItemResult:
+    tx, rules = ctx.tx, ctx.rules
     item = tx.items[index]
     label = tx.item_label(index)
     result = ItemResult(id=label, verdict=Verdict())
@@ -141,68 +184,41 @@ def judge_item(tx: Transaction, index: int, movement: str, rules: RuleSet, contr
         if item.description:
             result.suggestions = controls.suggest(item.description, 5)
         return result
-    national_codes = rules.national_codes()
-    listed = [c for c in item.control_codes if c not in national_codes]
     if tx.destination is None:
         return result  # the destination verdict already asks for it
-    reachable = set(tx.transit_countries) | {tx.destination}
+    national_codes = rules.national_codes()
+    listed = [c for c in item.control_codes if c not in national_codes]
     for measure in rules.measures:
-        if reachable.isdisjoint(measure.destinations) and reachable.isdisjoint(measure.transit_countries):
-            continue
-        if (measure.scope == "annex_i") == bool(listed):
-            reason = _measure_reason(measure, tx, label, index, as_of)
-            if reason:
-                verdict.add(reason)
-    aware_4_1: list[str] = [a for a in tx.awareness if a in ART_4_1_USES]
+        reason = measure_reason(measure, ctx, item, index, label, bool(listed), movement, as_of)
+        if reason:
+            verdict.add(reason)
     if movement == "export":
         if listed:
-            _export_listed(tx, label, listed, rules, result, as_of)
+            _export_listed(ctx, item, index, label, listed, result, as_of)
         else:
-            _catch_all(tx, label, rules, verdict)
-        _national(tx, item, label, rules, as_of, verdict)
+            _catch_all(ctx, item, index, label, verdict)
+        _national(ctx, item, label, as_of, verdict)
     elif movement == "transfer":
-        entries = [(c, rules.annex_iv_entry(c)) for c in listed]
-        hits = [(c, e) for c, e in entries if e is not None]
-        if hits:
-            names = "; ".join(f"{c} under {e.code} ({e.note}, Part {e.part})" for c, e in hits)
-            verdict.add(Reason("transfer.annex_iv", rules.cite("transfer_annex_iv"),
-                               f"item {label}: {names} [{ANNEX_IV_WARNING}]", Outcome.LICENCE_REQUIRED))
-        else:
-            verdict.add(Reason("transfer.free", rules.cite("transfer_free"),
-                               f"item {label} is not listed in Annex IV [{ANNEX_IV_WARNING}]",
-                               Outcome.NO_LICENCE_REQUIRED))
+        _transfer(rules, label, listed, verdict)
     else:
-        _services(tx, label, listed, aware_4_1, movement, rules, verdict)
+        services(ctx, item, index, label, listed, movement, verdict)
     if not any(r.outcome for r in verdict.reasons):
         key = "export_not_listed" if movement == "export" else "export_listed"
         verdict.add(Reason("export.not_listed", rules.cite(key),
-                           f"item {label} is not listed in Annex I and no catch-all or national measure applies",
+                           f"item {label} is not listed in Annex I and no catch-all or national measure applies"
+                           if not listed else f"item {label}: no rule requires an authorisation",
                            Outcome.NO_LICENCE_REQUIRED))
     return result
 
 
-def _services(tx: Transaction, label: str, listed: list[str], aware: list[str], movement: str, rules: RuleSet,
-              verdict: Verdict) -> None:
-    """Brokering (Art. 6), technical assistance (Art. 8) and transit (Art. 7) of listed items."""
-    key = {"brokering": "brokering", "technical_assistance": "technical_assistance", "transit": "transit"}[movement]
-    free_key = {"brokering": "brokering_not_required", "technical_assistance": "technical_assistance_free",
-                "transit": "transit_free"}[movement]
-    if not listed:
-        verdict.add(Reason(f"{movement}.not_listed", rules.cite(free_key),
-                           f"item {label} is not listed in Annex I", Outcome.NO_LICENCE_REQUIRED))
-        return
-    if movement == "technical_assistance" and tx.destination in rules.eugeas["EU001"].destinations:
-        verdict.add(Reason("technical_assistance.exempt", rules.cite("technical_assistance_exempt"),
-                           f"item {label}: technical assistance into {tx.destination}, an EU001 destination",
+def _transfer(rules: RuleSet, label: str, listed: list[str], verdict: Verdict) -> None:
+    entries = [(c, rules.annex_iv_entry(c)) for c in listed]
+    hits = [(c, e) for c, e in entries if e is not None]
+    if hits:
+        names = "; ".join(f"{c} under {e.code} ({e.note}, Part {e.part})" for c, e in hits)
+        verdict.add(Reason("transfer.annex_iv", rules.cite("transfer_annex_iv"),
+                           f"item {label}: {names} [{ANNEX_IV_WARNING}]", Outcome.LICENCE_REQUIRED))
+    else:
+        verdict.add(Reason("transfer.free", rules.cite("transfer_free"),
+                           f"item {label} is not listed in Annex IV [{ANNEX_IV_WARNING}]",
                            Outcome.NO_LICENCE_REQUIRED))
-        return
-    if aware:
-        uses = "; ".join(AWARENESS_TEXT[a] for a in aware)
-        extra = " (the Member State of transit may prohibit it)" if movement == "transit" else ""
-        verdict.add(Reason(f"{movement}.art_4_1_use", rules.cite(key),
-                           f"item {label} ({', '.join(listed)}) is listed and {uses}: an authorisation or a "
-                           f"decision of the competent authority is required{extra}", Outcome.LICENCE_REQUIRED))
-        return
-    verdict.add(Reason(f"{movement}.no_art_4_1_use", rules.cite(free_key),
-                       f"item {label} ({', '.join(listed)}) is listed, but no use in Art. 4(1) is known",
-                       Outcome.NO_LICENCE_REQUIRED))

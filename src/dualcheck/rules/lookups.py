@@ -35,6 +35,8 @@ class PartyHit:
     entity_id: str | None = None
     matched_name: str | None = None
     explanation: tuple[Any, ...] = ()
+    exact: bool | None = None                # None = judged from the score and the explanation
+    corroborated_by: tuple[str, ...] = ()    # e.g. ("country",); else read from the explanation
 
 
 @dataclass(frozen=True)

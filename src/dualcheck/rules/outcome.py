@@ -34,6 +34,8 @@ class Reason:
     detail: str
     outcome: Outcome | None = None  # the outcome this reason supports; None = information only
     missing: tuple[str, ...] = ()   # facts the rule needs and the transaction lacks
+    verify: bool = False            # content taken from an act's text, not the reference data
+    hold: str | None = None         # a hold this reason asks for even when the outcome clears
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"rule": self.rule, "citation": self.citation, "detail": self.detail}
@@ -41,6 +43,10 @@ class Reason:
             doc["outcome"] = self.outcome.value
         if self.missing:
             doc["missing"] = list(self.missing)
+        if self.verify:
+            doc["source"] = "act text, verify"
+        if self.hold:
+            doc["hold"] = self.hold
         return doc
 
 
@@ -120,8 +126,40 @@ class Determination:
         return out
 
     @property
+    def verdicts(self) -> list[tuple[str, Verdict]]:
+        return [("parties", self.parties), ("destination", self.destination),
+                *((f"item {i.id}", i.verdict) for i in self.items)]
+
+    @property
     def missing(self) -> list[str]:
         out: list[str] = []
-        for verdict in [self.parties, self.destination, *(i.verdict for i in self.items)]:
+        for _subject, verdict in self.verdicts:
             out.extend(m for m in verdict.missing if m not in out)
         return out
+
+    def rules_applied(self) -> dict[str, list[dict[str, Any]]]:
+        """Every rule that fired (bound an outcome or asked for a hold), every rule considered that
+        could not be applied because a fact is missing, and every rule checked that did not bind."""
+        fired: list[dict[str, Any]] = []
+        wanting: list[dict[str, Any]] = []
+        checked: list[dict[str, Any]] = []
+        for subject, verdict in self.verdicts:
+            for r in verdict.reasons:
+                row = {"subject": subject, "rule": r.rule, "citation": r.citation}
+                if r.missing:
+                    wanting.append({**row, "missing": list(r.missing)})
+                elif r.outcome is not None or r.hold:
+                    fired.append({**row, "outcome": r.outcome.value if r.outcome else None,
+                                  **({"hold": r.hold} if r.hold else {})})
+                else:
+                    checked.append(row)
+        return {"fired": fired, "not_applied_missing_facts": wanting, "checked_not_binding": checked}
+
+    @property
+    def holds(self) -> list[Reason]:
+        """Reasons that ask for a hold whatever the outcome (e.g. a foreign-nexus hit)."""
+        return [r for _subject, v in self.verdicts for r in v.reasons if r.hold]
+
+    @property
+    def from_act_text(self) -> bool:
+        return any(r.verify for _subject, v in self.verdicts for r in v.reasons)
