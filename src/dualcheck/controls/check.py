@@ -123,14 +123,18 @@ def _text_selects(text: str, values: list[Stated]) -> str | None:
     return None
 
 
-def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[Stated]) -> Evaluation:
+def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[Stated], *,
+             children: bool = True) -> Evaluation:
+    """The provision's status for the stated parameters; with `children` False only its own criteria count."""
     own_status, criteria = _evaluate_criteria(provision, spec)
-    children = [evaluate(catalog, catalog.provisions[c], spec) for c in provision.children]
+    if not children:
+        return Evaluation(provision.code, provision.text, own_status or QUALITATIVE, criteria)
+    subs = [evaluate(catalog, catalog.provisions[c], spec) for c in provision.children]
     textual = [s for s in spec if s.shape == "text"]
-    if textual and len(children) > 1:
-        selected = {child.code: _text_selects(child.text, textual) for child in children}
+    if textual and len(subs) > 1:
+        selected = {child.code: _text_selects(child.text, textual) for child in subs}
         if any(selected.values()):
-            for child in children:
+            for child in subs:
                 if selected[child.code]:
                     child.selected_by = selected[child.code]
                 elif child.status != NOT_MET:
@@ -138,7 +142,7 @@ def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[Stated]) 
                     child.selected_by = "ruled out: another alternative matches " + ", ".join(
                         v for v in selected.values() if v)
     how = combinator(provision.text)
-    parts = [c.status for c in children]
+    parts = [c.status for c in subs]
     child_status = _combine(parts, how) if parts else None
     if own_status is None and child_status is None:
         status = QUALITATIVE
@@ -148,7 +152,7 @@ def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[Stated]) 
         status = own_status
     else:
         status = _combine([own_status, child_status], "all")
-    return Evaluation(provision.code, provision.text, status, criteria, children, how)
+    return Evaluation(provision.code, provision.text, status, criteria, subs, how)
 
 
 @dataclass
