@@ -400,6 +400,10 @@ def not_listed(catalog: ControlCatalog, text: str, candidates: list[Candidate]) 
                        + ", ".join(c.code for c in failing))
         return 1, reasons, False
     review = best < WEAK_SCORE
+    leading = candidates[0]
+    if _has_thresholds(catalog, leading.code) and not leading.why.get("parameters", {}).get("criteria_met"):
+        reasons.append(f"no stated parameter reaches a threshold of {leading.code}: needs a classification review")
+        review = True
     if candidates[0] in failing:
         reasons.append(f"{candidates[0].code} fails a threshold the description states")
     if cues:
@@ -409,6 +413,15 @@ def not_listed(catalog: ControlCatalog, text: str, candidates: list[Candidate]) 
     if reasons:
         return 2, reasons, review
     return len(candidates) + 1, [], False
+
+
+def _has_thresholds(catalog: ControlCatalog, code: str) -> bool:
+    """Does the provision, an ancestor or a sub-item carry a numeric threshold?"""
+    from dualcheck.controls.parameters import parse_criteria
+
+    provision = catalog.provisions[code]
+    related = [catalog.provisions[a] for a in provision.path] + catalog.subtree(code)
+    return any(parse_criteria(p.text) for p in related)
 
 
 def not_listed_rank(candidates: list[Candidate]) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -199,6 +199,12 @@ _FREE_RE = re.compile(
     rf"{_COMPARISON}\s*"
     rf"(?:(?P<formula>{_FORMULA})|(?P<lo>{NUM})(?:\s*(?:{UNIT_PATTERN})?\s*(?:-|–|to|bis)\s*(?P<hi>{NUM}))?)"
     rf"\s*{_UNIT}", re.IGNORECASE)
+# unnamed free-text values: the kind a data sheet nearly always means by the unit alone
+_UNNAMED = {"nm": "wavelength", "power": "power", "frequency": "frequency", "sample_rate": "sample rate",
+            "temperature": "temperature", "pressure": "pressure", "volume": "volume", "data_rate": "data rate",
+            "drift_rate": "drift", "voltage": "voltage", "current": "current", "specific_energy": "energy density",
+            "bits": "bits", "volume_flow": "flow rate", "app": "processing performance", "flops": "processing performance",
+            "frame_rate": "frame rate", "dose": "dose", "force": "force", "area": "area", "mass": "mass"}
 _CLAUSE_START_RE = re.compile(r"[;:.,(\n]\s|\band\b|\bwith\b|\bmit\b|\bund\b")
 
 
@@ -215,7 +221,11 @@ def extract_quantities(text: str) -> list[Stated]:
         after = text[match.end(): match.end() + 40]
         name = clause if kinds_of(clause) else (window if kinds_of(window[-40:]) else after.split(",")[0])
         try:
-            out.append(parse_stated(name.strip(), match.group(0).strip(), source="description"))
+            stated = parse_stated(name.strip(), match.group(0).strip(), source="description")
         except (BadInput, ValueError):
             continue
+        if not stated.kinds:  # an unnamed value: the one kind its unit nearly always states on a data sheet
+            default = _UNNAMED.get(unit.symbol) or _UNNAMED.get(unit.dimension)
+            stated = replace(stated, key=default or stated.key, kinds=(default,) if default else ())
+        out.append(stated)
     return [q for q in out if q.dimension not in (None, "count")]
