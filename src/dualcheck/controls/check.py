@@ -131,7 +131,8 @@ def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[Stated], 
         return Evaluation(provision.code, provision.text, own_status or QUALITATIVE, criteria)
     subs = [evaluate(catalog, catalog.provisions[c], spec) for c in provision.children]
     textual = [s for s in spec if s.shape == "text"]
-    if textual and len(subs) > 1:
+    how = combinator(provision.text)
+    if textual and len(subs) > 1 and how == "any":  # a text value chooses among alternatives, never among conditions
         selected = {child.code: _text_selects(child.text, textual) for child in subs}
         if any(selected.values()):
             for child in subs:
@@ -141,7 +142,6 @@ def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[Stated], 
                     child.status = NOT_MET
                     child.selected_by = "ruled out: another alternative matches " + ", ".join(
                         v for v in selected.values() if v)
-    how = combinator(provision.text)
     parts = [c.status for c in subs]
     child_status = _combine(parts, how) if parts else None
     if own_status is None and child_status is None:
@@ -195,6 +195,11 @@ def check(catalog: ControlCatalog, code: str, pairs: list[str]) -> dict[str, Any
     if not spec:
         raise BadInput("give at least one --spec key=value", source="controls check", location="--spec")
     result = evaluate(catalog, provision, spec)
+    for ancestor in reversed(provision.path):  # a sub-item is caught only within its parents' own thresholds
+        own = evaluate(catalog, catalog.provisions[ancestor], spec, children=False)
+        if own.criteria:
+            own.children, own.status = [result], _combine([own.status, result.status], "all")
+            result = own
     found = _Findings()
     _collect(result, found)
     missing = sorted(found.missing)

@@ -160,6 +160,12 @@ def parse_stated(key: str, raw: str, *, source: str = "--spec") -> Stated:
         return Stated(key, text.lower(), None, shape="text", kinds=kinds)
     symbol = (m.group("unit") or "").strip()
     unit = lookup_unit(symbol) if symbol else None
+    words = symbol.split()
+    while unit is None and len(words) > 1:  # "3 ppm boron equivalent": the unit, then a qualifier
+        words.pop()
+        unit = lookup_unit(" ".join(words).rstrip(",;"))
+    if symbol and unit is None and re.fullmatch(r"-[a-z]+", symbol):
+        return Stated(key, text.lower(), None, shape="text", kinds=kinds)  # "3-phase", "5-axis": a description
     if symbol and unit is None:
         raise BadInput(f"unknown unit {symbol!r} in {raw!r}", source=source, location=f"parameter {key}")
     dimension = unit.dimension if unit else "count"

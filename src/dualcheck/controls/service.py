@@ -232,7 +232,10 @@ def bench_controls_check(catalog: ControlCatalog, cases: list[dict[str, Any]]) -
     false_not_caught = 0
     details = []
     for case in cases:
-        answer = check(catalog, case["code"], case["specs"])
+        try:
+            answer = check(catalog, case["code"], case["specs"])
+        except BadInput as exc:  # a parameter the checker cannot read counts as a wrong answer
+            answer = {"verdict": "error", "summary": str(exc)}
         got, want = answer["verdict"], case["expected"]
         hit = per_class.setdefault(want, [0, 0])
         hit[0] += got == want

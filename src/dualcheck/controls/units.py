@@ -89,6 +89,15 @@ _ALIASES = {
     "deg/hr": ("drift_rate", 1.0, "°/h"), "°/s": ("drift_rate", 3600.0, "°/h"), "deg/s": ("drift_rate", 3600.0, "°/h"),
     "dBi": ("decibel", 1.0, "dB"), "inches": ("length", 0.0254, "m"),
     "ft": ("length", 0.3048, "m"), "lb": ("mass", 0.45359237, "kg"), "lbs": ("mass", 0.45359237, "kg"),
+    "nH": ("inductance", 1e-9, "H"), "µH": ("inductance", 1e-6, "H"), "mH": ("inductance", 1e-3, "H"),
+    "T": ("magnetic_field", 1.0, "T"), "mT": ("magnetic_field", 1e-3, "T"), "µT": ("magnetic_field", 1e-6, "T"),
+    "nT": ("magnetic_field", 1e-9, "T"), "pT": ("magnetic_field", 1e-12, "T"), "fT": ("magnetic_field", 1e-15, "T"),
+    "kpsi": ("pressure", 6894757.0, "Pa"), "lbf": ("force", 4.448222, "N"), "kgf": ("force", 9.80665, "N"),
+    "N·s": ("impulse", 1.0, "Ns"), "kN·s": ("impulse", 1e3, "Ns"), "MN·s": ("impulse", 1e6, "Ns"),
+    "Gy (Si)": ("dose", 1.0, "Gy"), "Gy(Si)": ("dose", 1.0, "Gy"), "rad(Si)": ("dose", 0.01, "Gy"),
+    "rad (Si)": ("dose", 0.01, "Gy"), "krad(Si)": ("dose", 10.0, "Gy"), "krad (Si)": ("dose", 10.0, "Gy"),
+    "Mrad(Si)": ("dose", 1e4, "Gy"), "Mrad (Si)": ("dose", 1e4, "Gy"), "µGal": ("gravity", 1e-8, "m/s2"),
+    "mGal": ("gravity", 1e-5, "m/s2"), "Gal": ("gravity", 1e-2, "m/s2"),
     "GFLOPS": ("flops", 1e9, "FLOPS"), "TFLOPS": ("flops", 1e12, "FLOPS"),
 }
 
