@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from dualcheck.controls.quantities import Stated
 
 MAX_PER_ENTRY = 2
+SIBLING_TIE = 0.8  # sub-items of one entry scoring within this share are merged into their common parent
 K1, B = 1.2, 0.75
 PARALLEL_AGREEMENT = 60  # token-set similarity (0..100) above which a US/Wassenaar text is taken as the same item
 _TOKEN_RE = re.compile(r"[a-z0-9äöüß][a-z0-9äöüß\-]*[a-z0-9äöüß]|[a-z0-9]")
@@ -345,6 +346,15 @@ def _deepest_met(ev: Any) -> str | None:
     return str(ev.code)
 
 
+def _common_ancestor(a: str, b: str) -> str:
+    parts = []
+    for x, y in zip(a.split("."), b.split("."), strict=False):
+        if x != y:
+            break
+        parts.append(x)
+    return ".".join(parts)
+
+
 def _diverse(scored: list[tuple[float, str, dict[str, Any]]], top: int,
              catalog: ControlCatalog) -> list[tuple[float, str, dict[str, Any]]]:
     """Best first, at most two provisions per entry and never one inside another's branch.
@@ -355,6 +365,14 @@ def _diverse(scored: list[tuple[float, str, dict[str, Any]]], top: int,
     per_entry: Counter[str] = Counter()
     for score, code, evidence in scored:
         entry = catalog.provisions[code].entry
+        near = next((i for i, (other_score, other, _) in enumerate(picked)
+                     if catalog.provisions[other].entry == entry and score >= other_score * SIBLING_TIE), None)
+        if near is not None and not (code.startswith(picked[near][1] + ".") or picked[near][1].startswith(code + ".")):
+            # two sub-items of one entry scoring alike: the description does not tell them apart, so
+            # their common parent is suggested (the parameter check then says which applies)
+            other_score, other, other_evidence = picked[near]
+            picked[near] = (other_score, _common_ancestor(other, code), other_evidence)
+            continue
         if per_entry[entry] >= MAX_PER_ENTRY:
             continue
         related = next((i for i, (_, other, _) in enumerate(picked)
