@@ -51,6 +51,7 @@ a all an and any are as at be being both by capable designed e either equal exce
 following: for from g has have having i ie in include includes including into is it its less
 modified more not of on one or other per specially specified such than that the their therefor
 therefore these this those to up used using via which with without
+two three four five six seven eight nine ten
 """.split())  # noqa: SIM905 - a word list reads better as text
 
 
@@ -209,6 +210,7 @@ class ClassifierIndex:
                 continue
             self.codes.append(code)
             doc_terms.append(self._document(provision))
+        self.doc_words = [frozenset(t for t in c if "_" not in t) for c in doc_terms]
         lengths = np.array([sum(c.values()) for c in doc_terms], dtype=np.float64)
         self.avg_len = float(lengths.mean()) if len(lengths) else 1.0
         self.norm = K1 * (1 - B + B * lengths / self.avg_len)
@@ -299,10 +301,11 @@ class ClassifierIndex:
     def _candidate(self, code: str, score: float, query_terms: dict[str, str],
                    evidence: dict[str, Any]) -> Candidate:
         provision: Provision = self.catalog.provisions[code]
-        own = set(tokens(provision.text))
-        context = set(tokens(" ".join(self.catalog.provisions[a].text for a in provision.path)))
+        # its own text, its parents', definitions, notes, US/WA wording, and its sub-items' (a merged parent)
+        indexed = frozenset().union(*(self.doc_words[self.position[p.code]] for p in self.catalog.subtree(code)
+                                      if p.code in self.position))
         matched = sorted(query_terms[t] if query_terms[t] == t else f"{query_terms[t]}~{t}"
-                         for t in query_terms if "_" not in t and (t in own or t in context))
+                         for t in query_terms if t in indexed)
         why: dict[str, Any] = {"matched_terms": matched, "path": [*provision.path, code], "text": provision.text,
                                "entry_text": provision.title, "regime": provision.regime}
         if evidence:
@@ -417,8 +420,12 @@ def not_listed(catalog: ControlCatalog, text: str, candidates: list[Candidate]) 
         reasons.append("every plausible candidate fails a threshold the description states: "
                        + ", ".join(c.code for c in failing))
         return 1, reasons, False
-    review = best < WEAK_SCORE
     leading = candidates[0]
+    words = [t for t in leading.why.get("matched_terms", []) if re.search(r"[a-z]", t)]
+    if not words:
+        return 1, [f"only numbers of the description occur in {leading.code}: no product term is listed"], True
+    weak = best < WEAK_SCORE or len(words) < 2
+    review = weak
     if _has_thresholds(catalog, leading.code) and not leading.why.get("parameters", {}).get("criteria_met"):
         reasons.append(f"no stated parameter reaches a threshold of {leading.code}: needs a classification review")
         review = True
@@ -426,8 +433,8 @@ def not_listed(catalog: ControlCatalog, text: str, candidates: list[Candidate]) 
         reasons.append(f"{candidates[0].code} fails a threshold the description states")
     if cues:
         reasons.append("release cue: " + "; ".join(cues))
-    if review:
-        reasons.append(f"weak match (best score {best:.2f} < {WEAK_SCORE}): needs a classification review")
+    if weak:
+        reasons.append(f"weak match (score {best:.2f}, matched {', '.join(words)}): needs a classification review")
     if reasons:
         return 2, reasons, review
     return len(candidates) + 1, [], False

@@ -139,6 +139,10 @@ def _quantity_name(text: str, start: int, end: int | None = None, *, graded: boo
     `graded`: the comparator says "(better)" or "(worse)", so the quantity is one where less is
     better (an accuracy, an error): the nearest such kind phrase is preferred.
     """
+    if end is not None:  # "two or more axes": a counted noun right after the number names the quantity
+        following = re.findall(r"[A-Za-z-]+", text[end:end + 30])[:2]
+        if following and kinds_of(" ".join(following[:1])):
+            return following[0].lower()
     before = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text[:start])  # equivalents and acronyms
     clause = re.split(r"[;:]", before)[-1][-160:]
     found = kind_candidates(clause)
