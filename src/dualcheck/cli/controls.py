@@ -182,11 +182,13 @@ def check_cmd(code: str = typer.Argument(..., help="Entry or sub-item to check a
             _say(f"  met: {m}")
         for n in d["not_met"][:15]:
             for c in n["criteria"]:
-                _say(f"  not met: {n['code']}: {c['text']} (given {c['parameter']}={c['given']})")
+                _say(f"  not met: {n['code']}: read as {c['read_as']} (given {c['parameter']}={c['given']})")
             if not n["criteria"] and n["ruled_out"]:
                 _say(f"  not met: {n['code']}: {n['ruled_out']}")
         if d["missing_parameters"]:
             _say(f"  missing: {', '.join(d['missing_parameters'])}")
+        if d["parameters_not_compared"]:
+            _say(f"  not compared (no criterion of that kind): {', '.join(d['parameters_not_compared'])}")
         for note in d["notes_to_consider"][:10]:
             _say(f"  note {note['code']}: {note['text'][:160]}")
     emit(doc, fmt, render)
@@ -283,11 +285,17 @@ def classify(text: str = typer.Argument(..., help="Free-text product description
 
     def render(d: dict[str, Any]) -> None:
         _say(f"control list {d['control_list_version']}")
-        for c in d["candidates"]:
-            _say(f"{c['score']:.3f} {c['code']} {c['title'][:110]}")
+        for rank, code in enumerate(d["ranked"], start=1):
+            if code == "NLR":
+                _say(f"{rank}. NLR (not listed): {'; '.join(d['not_listed']['reasons']) or 'after every candidate'}")
+                continue
+            c = next(x for x in d["candidates"] if x["code"] == code)
+            _say(f"{rank}. {c['code']} ({c['score']:.3f}) {c['title'][:100]}")
             _say(f"      matched: {', '.join(c['why']['matched_terms'])}")
-        if d["not_listed"]["likely"]:
-            _say("no candidate above the threshold: probably not listed (NLR); a human decides")
+            for crit in c["why"].get("parameters", {}).get("criteria", [])[:4]:
+                _say(f"      {crit['status']}: {crit['read_as']} (given {crit['given']})")
+        if d["needs_review"]:
+            _say("evidence is weak: this needs a classification review; a human decides")
     emit(doc, fmt, render)
 
 

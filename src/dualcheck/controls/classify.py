@@ -150,10 +150,17 @@ def tokens(text: str) -> list[str]:
         pieces = [raw] + ([p for p in raw.split("-") if len(p) >= 3] if "-" in raw else [])
         for piece in pieces:
             word = spelling.get(piece, piece)
-            if word in STOPWORDS or (word.isdigit() and len(word) < 3):
+            if word in STOPWORDS or (word.isdigit() and len(word) < 3) or word in _UNIT_WORDS:
                 continue
             out.append(stem(word))
     return out
+
+
+# unit symbols typed as words ("4 um", "2 kW") say nothing about the product, only about its numbers
+_UNIT_WORDS = frozenset({"um", "nm", "mm", "cm", "km", "kw", "mw", "gw", "hz", "khz", "mhz", "ghz", "thz", "kv",
+                         "ma", "kn", "mpa", "gpa", "kpa", "pa", "kj", "mj", "ns", "ps", "fs", "ms", "us", "dbm", "db",
+                         "ppm", "kg", "mg", "ml", "min", "rpm", "gsps", "msps", "mbps", "gbps", "w", "v", "a", "s",
+                         "m", "l", "h", "k", "g", "t", "j", "n"})
 
 
 def bigrams(words: list[str]) -> list[str]:
@@ -178,8 +185,9 @@ def expand_query(text: str, acronyms: dict[str, str] | None = None) -> str:
     extra = [annex for pattern, annex in vocabulary().synonyms if pattern.search(low)]
     if acronyms:
         extra += [acronyms[w] for w in re.findall(r"[a-z][a-z0-9\-]{1,9}", low) if w in acronyms]
-    if looks_german(text):
-        extra += _german_terms(low)
+    german = _german_terms(low)
+    if looks_german(text) or any(len(de) >= 12 and de in low for de, _ in vocabulary().german):
+        extra += german
     return text + (" " + " ".join(extra) if extra else "")
 
 
@@ -447,8 +455,3 @@ def _has_thresholds(catalog: ControlCatalog, code: str) -> bool:
     provision = catalog.provisions[code]
     related = [catalog.provisions[a] for a in provision.path] + catalog.subtree(code)
     return any(parse_criteria(p.text) for p in related)
-
-
-def not_listed_rank(candidates: list[Candidate]) -> int:
-    """Backward-compatible helper: the number of candidates ranked before "not listed"."""
-    return len(candidates)
