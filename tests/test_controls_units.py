@@ -78,7 +78,8 @@ def test_free_text_quantities_carry_their_kind() -> None:
     found = {(q.kinds[0] if q.kinds else None, q.dimension, round(q.value or 0, 12)) for q in extract_quantities(
         "fibre laser 2 kW output at 1070 nm, positioning accuracy ≤ 4 µm")}
     assert ("power", "power", 2000.0) in found and ("wavelength", "length", 1.07e-6) in found
-    accuracy = next(q for q in extract_quantities("positioning accuracy ≤ 4 µm") if q.kinds == ("positioning accuracy",))
+    accuracy = next(q for q in extract_quantities("positioning accuracy ≤ 4 µm")
+                    if q.kinds == ("positioning accuracy",))
     assert (accuracy.shape, accuracy.hi) == ("bound", pytest.approx(4e-6))
 
 
@@ -138,7 +139,8 @@ def test_a_criterion_takes_only_a_parameter_of_its_own_kind() -> None:
 
 @given(st.floats(min_value=1e-3, max_value=1e4), st.sampled_from(["µm", "μm", "um"]))
 def test_micro_sign_spellings_agree(value: float, micro: str) -> None:
-    assert parse_stated("accuracy", f"{value:.4f} {micro}").lo == pytest.approx(parse_stated("accuracy", f"{value:.4f} µm").lo)
+    typed = parse_stated("accuracy", f"{value:.4f} {micro}")
+    assert typed.lo == pytest.approx(parse_stated("accuracy", f"{value:.4f} µm").lo)
 
 
 @given(st.from_regex(r"[0-9][A-Ea-e][0-9]{3}(\.[a-z0-9]{1,2}){0,4}", fullmatch=True),

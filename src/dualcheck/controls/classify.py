@@ -27,6 +27,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,7 +165,7 @@ _UNIT_WORDS = frozenset({"um", "nm", "mm", "cm", "km", "kw", "mw", "gw", "hz", "
 
 
 def bigrams(words: list[str]) -> list[str]:
-    return [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False) if a.isalpha() and b.isalpha()]
+    return [f"{a}_{b}" for a, b in pairwise(words) if a.isalpha() and b.isalpha()]
 
 
 def _german_terms(low: str) -> list[str]:

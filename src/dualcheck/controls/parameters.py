@@ -17,8 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
-from dualcheck.controls.quantities import (_FORMULA, NUM, Stated, better_direction, compatible, has_direction,
-                                          kind_candidates, kinds_of)
+from dualcheck.controls.quantities import (
+    _FORMULA,
+    NUM,
+    Stated,
+    better_direction,
+    compatible,
+    has_direction,
+    kind_candidates,
+    kinds_of,
+)
 from dualcheck.controls.text import normalise
 from dualcheck.controls.units import UNIT_PATTERN, Unit, lookup_unit, parse_number
 
@@ -42,7 +50,8 @@ _COMPARATORS = [
 ]
 _COMP_ALTERNATION = "|".join(f"(?P<c{i}>{pattern})" for i, (pattern, _) in enumerate(_COMPARATORS))
 _UNIT = rf"(?P<unit>{UNIT_PATTERN})(?![A-Za-z0-9])"
-_PREFIX_RE = re.compile(rf"(?:{_COMP_ALTERNATION})\s+(?:(?P<formula>{_FORMULA})\s*(?P<funit>{UNIT_PATTERN})(?![A-Za-z0-9])|(?P<num>{_NUM})\s*(?:{_UNIT})?)",
+_PREFIX_RE = re.compile(rf"(?:{_COMP_ALTERNATION})\s+(?:(?P<formula>{_FORMULA})\s*(?P<funit>{UNIT_PATTERN})"
+                        rf"(?![A-Za-z0-9])|(?P<num>{_NUM})\s*(?:{_UNIT})?)",
                         re.IGNORECASE)
 # "153 K (-120 °C) or less": the parenthesised equivalent between the value and "or less" is skipped
 _POSTFIX_RE = re.compile(rf"(?P<num>{_NUM}|\b(?:{'|'.join(_WORD_NUMBERS)})\b)\s*(?:{_UNIT})?(?:\s*\([^)]*\))?\s*,?\s+"
@@ -104,7 +113,8 @@ class Criterion:
         lo, hi, t = given.lo, given.hi, self.value
         if given.shape == "range":  # the product covers the span: met when some point of it is caught
             ok = {">": hi > t, ">=": hi >= t, "<": lo < t, "<=": lo <= t}[self.op]
-            return (MET if ok else NOT_MET), f"range {given.reading()} {'reaches' if ok else 'does not reach'} the limit"
+            verb = "reaches" if ok else "does not reach"
+            return (MET if ok else NOT_MET), f"range {given.reading()} {verb} the limit"
         met = {">": lo > t, ">=": lo >= t, "<": hi < t, "<=": hi <= t}[self.op]
         failed = {">": hi <= t, ">=": hi < t, "<": lo >= t, "<=": lo > t}[self.op]
         if met:
@@ -160,7 +170,7 @@ def _quantity_name(text: str, start: int, end: int | None = None, *, graded: boo
     parts = _NAME_STOP_RE.split(re.sub(r"\s*\b(?:of|is|a|an|the|at)\s*$", "", before))
     name = re.sub(r"[\"'‘’“”()]", "", parts[-1] if parts else "").strip()
     if not name and end is not None:  # "Five or more axes": the name follows the number
-        after = []
+        after: list[str] = []
         for word in re.findall(r"[A-Za-z-]+", text[end:end + 40]):
             if word.lower() in _NAME_STOPWORDS or len(after) == 2:
                 break
@@ -169,14 +179,17 @@ def _quantity_name(text: str, start: int, end: int | None = None, *, graded: boo
     return " ".join(name.split()[-6:]).lower()
 
 
-_NAME_STOPWORDS = {"which", "can", "could", "have", "has", "capable", "being", "a", "an", "the", "of", "with", "and", "or", "having", "any", "all", "its", "their", "at", "in", "for",
-                   "to", "than", "by", "on", "which", "that", "be", "is", "are", "following"}
+_NAME_STOPWORDS = frozenset("""
+which can could have has capable being a an the of with and or having any all its their
+at in for to than by on that be is are following
+""".split())  # noqa: SIM905 - a word list reads better as text
 
 
 def _criterion(text: str, match_start: int, op: str, num: str, unit_symbol: str | None, raw: str,
                previous: Criterion | None, match_end: int | None = None) -> Criterion | None:
     try:
-        value = float(_WORD_NUMBERS[num.lower()]) if num.lower() in _WORD_NUMBERS else parse_number(num, decimal_comma=True)
+        word = num.lower()
+        value = float(_WORD_NUMBERS[word]) if word in _WORD_NUMBERS else parse_number(num, decimal_comma=True)
     except ValueError:
         return None
     unit: Unit | None = lookup_unit(unit_symbol) if unit_symbol else None
@@ -244,7 +257,8 @@ def parse_criteria(text: str) -> tuple[Criterion, ...]:
             continue
         word = (match.group("paren") if match.group("dir").lower() in ("better", "worse") and match.group("paren")
                 else match.group("dir")).lower()
-        op = {"more": ">=", "greater": ">=", "higher": ">=", "less": "<=", "lower": "<=", "fewer": "<="}.get(word, "better")
+        op = {"more": ">=", "greater": ">=", "higher": ">=", "less": "<=", "lower": "<=",
+              "fewer": "<="}.get(word, "better")
         crit = _criterion(text, match.start(), op, match.group("num"), match.group("unit"), match.group(0), None,
                           match.end())
         if crit is not None and op == "better":

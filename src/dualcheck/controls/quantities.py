@@ -209,7 +209,8 @@ _FREE_RE = re.compile(
 _UNNAMED = {"nm": "wavelength", "power": "power", "frequency": "frequency", "sample_rate": "sample rate",
             "temperature": "temperature", "pressure": "pressure", "volume": "volume", "data_rate": "data rate",
             "drift_rate": "drift", "voltage": "voltage", "current": "current", "specific_energy": "energy density",
-            "bits": "bits", "volume_flow": "flow rate", "app": "processing performance", "flops": "processing performance",
+            "bits": "bits", "volume_flow": "flow rate", "app": "processing performance",
+            "flops": "processing performance",
             "frame_rate": "frame rate", "dose": "dose", "force": "force", "area": "area", "mass": "mass"}
 _CLAUSE_START_RE = re.compile(r"[;:.,(\n]\s|\band\b|\bwith\b|\bmit\b|\bund\b")
 

@@ -132,7 +132,8 @@ def _build_table() -> dict[str, Unit]:
 
 UNITS = _build_table()
 UNIT_PATTERN = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
-_NUMBER_RE = re.compile(r"^\s*([-+−]?\d[\d  ]*(?:[.,]\d+)?(?:\s*[x×·*]\s*10\s*\^?\s*[-−+]?\d+|[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_NUMBER_RE = re.compile(r"^\s*([-+−]?\d[\d  ]*(?:[.,]\d+)?(?:\s*[x×·*]\s*10\s*\^?\s*[-−+]?\d+|[eE][-+]?\d+)?)"
+                        r"\s*(.*?)\s*$")
 
 
 def parse_number(text: str, *, decimal_comma: bool = False) -> float:
