@@ -325,8 +325,8 @@ def bench_classify(cases_csv: Path = typer.Argument(..., metavar="CASES.csv"),
     share of look-alikes with NLR in the top two.
     """
     from dualcheck.controls.codes import NOT_LISTED
-    from dualcheck.controls.service import bench_classify as run
     from dualcheck.controls.service import bench_breakdown
+    from dualcheck.controls.service import bench_classify as run
 
     rows = _read_rows(cases_csv, ("description", "expected"))
     cases = [(r["description"].strip(), [e.strip() for e in r["expected"].split(";") if e.strip()]) for r in rows]
