@@ -117,6 +117,54 @@ def test_bench_classify_meets_the_targets_on_the_evaluation_set(catalog: Control
     assert len(cases) >= 60 and sum(e == ["NLR"] for _, e in cases) >= 10
     figures = bench_classify(catalog, cases)
     assert figures["top5"] >= 0.85 and figures["top1"] >= 0.6, {k: figures[k] for k in ("top1", "top5")}
+    assert figures["nlr_first_on_controlled"] <= 0.05
+    assert all("NLR" in c["ranked"] for c in figures["cases"])
+
+
+def test_the_two_parameter_checks_of_the_report(catalog: ControlCatalog) -> None:
+    turning = check(catalog, "2B201.c", ["positioning accuracy=7µm", "diameter=400mm"])
+    assert turning["verdict"] == "not_caught"
+    (failed,) = turning["not_met"][0]["criteria"]
+    assert "[positioning accuracy] < 6 µm" in failed["read_as"] and failed["given"] == "7µm"
+    assert check(catalog, "2B201.c", ["positioning accuracy=5 µm", "diameter=400mm", "axes=2"])["verdict"] == "caught"
+    milling = check(catalog, "2B001.b.2", ["positioning accuracy=4µm"])
+    assert milling["verdict"] == "undecided" and milling["summary"].startswith("undecided: give")
+    assert "unidirectional positioning repeatability" in milling["missing_parameters"]
+    assert milling["parameters_not_compared"] == ["positioning accuracy"]
+
+
+def test_check_never_says_not_caught_for_a_missing_or_foreign_parameter(catalog: ControlCatalog) -> None:
+    # a length that is not the criterion's quantity, and a parent with a qualitative alternative
+    assert check(catalog, "2B001.b.2", ["travel length=3 m"])["verdict"] == "undecided"
+    assert check(catalog, "2B201", ["positioning accuracy=7 µm"])["verdict"] == "undecided"
+    # a text value chooses among alternatives, never among conditions that must all hold
+    alloy = check(catalog, "1C202.a", ["UTS=460 MPa", "form=tube", "outside diameter=80 mm"])
+    assert alloy["verdict"] == "caught"
+    cmm = check(catalog, "2B006.a", ["MPE=1.7+L/350 µm"])
+    assert cmm["verdict"] == "caught"
+    assert check(catalog, "2B006.a", ["MPE=2.5 µm"])["missing_parameters"] == ["measured length L (mm)"]
+
+
+def test_unknown_words_are_neutral_and_not_listed_needs_evidence(catalog: ControlCatalog) -> None:
+    index = catalog.index()
+    plain = index.answer("Ytterbium fibre laser, continuous wave, 2.5 kW output at 1070 nm")
+    branded = index.answer("Ytterbium fibre laser YLR-2500-WC Acme Photonics GmbH, continuous wave, 2.5 kW output "
+                           "at 1070 nm, rugged housing, best in class, made in Germany")
+    assert branded.candidates[0].entry == plain.candidates[0].entry == "6A005"
+    assert branded.ranked()[0] != "NLR"
+    nothing = index.answer("wooden dining chair, oak, seats four")
+    assert nothing.ranked()[0] == "NLR"
+    small = index.answer("CNC turning centre, unidirectional positioning repeatability 5 µm, travel length 0.5 m")
+    assert small.candidates[0].why["parameters"]["status"] == "not_met"
+    assert "NLR" in small.ranked()[:2] and small.nlr_reasons
+
+
+def test_german_descriptions_use_the_term_table(catalog: ControlCatalog) -> None:
+    answer = catalog.index().answer("5-Achs-Bearbeitungszentrum, Positioniergenauigkeit 4 µm, für die Luftfahrt")
+    assert answer.candidates[0].entry in ("2B001", "2B201")
+    assert answer.ranked()[0] != "NLR"
+    micro = catalog.index().answer("Positioniergenauigkeit 4 \u00b5m")
+    assert micro.quantities and micro.quantities[0]["kind"] == "positioning accuracy"
 
 
 def test_check_the_laser_example(catalog: ControlCatalog) -> None:
@@ -214,7 +262,7 @@ def test_cli_classify_and_check_json(loaded_db: Database, settings_for, capsys: 
         main(["classify", "5-axis CNC machining centre for milling titanium", "--format", "json"])
     assert exc.value.code == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) >= {"as_of", "control_list_version", "candidates"}
+    assert set(doc) >= {"as_of", "control_list_version", "candidates", "not_listed", "ranked"}
     assert {"code", "entry", "score", "title", "why"} <= set(doc["candidates"][0])
     assert any(c["entry"] == "2B001" for c in doc["candidates"])
     with pytest.raises(SystemExit) as exc:
@@ -232,6 +280,44 @@ def test_cli_classify_and_check_json(loaded_db: Database, settings_for, capsys: 
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["dualcheck: broken_annex.json: field valid_from: not a date: '2026-13-01'"]
+
+
+def test_cli_benches_write_the_contract_json(loaded_db: Database, settings_for, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from dualcheck.cli import main
+
+    settings_for(loaded_db)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("id,language,lookalike,description,expected\n"
+                     "1,en,false,\"Ytterbium fibre laser, continuous wave, 2.5 kW output at 1070 nm\",6A005\n"
+                     "2,de,false,\"5-Achs-Bearbeitungszentrum, Positioniergenauigkeit 4 µm\",2B001;2B201\n"
+                     "3,en,true,\"wooden dining chair, oak\",NLR\n", encoding="utf-8")
+    out = tmp_path / "figures.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "classify", str(cases), "--json", str(out)])
+    assert exc.value.code == 0
+    doc = json.loads(out.read_text())
+    assert {"n", "top1", "top5", "seconds_per_query", "nlr_first_on_controlled", "cases"} <= set(doc)
+    assert doc["cases"][2] == {"expected": ["NLR"], "ranked": doc["cases"][2]["ranked"]}
+    assert doc["cases"][2]["ranked"][0] == "NLR" and doc["nlr_first_on_controlled"] == 0.0
+    assert doc["lookalikes"] == {"n": 1, "nlr_in_top2": 1.0} and set(doc["by_language"]) == {"de", "en"}
+    params = tmp_path / "params.csv"
+    params.write_text("id,code,specs,expected,note\n"
+                      "P1,2B201.c,positioning accuracy=7 µm | diameter=400 mm,not_caught,\n"
+                      "P2,2B001.b.2,positioning accuracy=4 µm,undecided,\n"
+                      "P3,6A005,wavelength=1070 nm | power=2.5 kW | type=continuous wave | "
+                      "mode=multiple transverse mode,caught,\n", encoding="utf-8")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "controls-check", str(params)])
+    assert exc.value.code == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["accuracy"] == 1.0 and figures["not_caught_where_caught_or_undecided_expected"] == 0
+    params.write_text("id,code,specs,expected,note\nP1,2B201.c,diameter=4 mm,maybe,\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "controls-check", str(params)])
+    assert exc.value.code == 2
+    assert "row 2, field expected" in capsys.readouterr().err
 
 
 def test_api_browse_classify_check(loaded_db: Database) -> None:

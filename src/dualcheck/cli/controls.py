@@ -182,11 +182,13 @@ def check_cmd(code: str = typer.Argument(..., help="Entry or sub-item to check a
             _say(f"  met: {m}")
         for n in d["not_met"][:15]:
             for c in n["criteria"]:
-                _say(f"  not met: {n['code']}: {c['text']} (given {c['parameter']}={c['given']})")
+                _say(f"  not met: {n['code']}: read as {c['read_as']} (given {c['parameter']}={c['given']})")
             if not n["criteria"] and n["ruled_out"]:
                 _say(f"  not met: {n['code']}: {n['ruled_out']}")
         if d["missing_parameters"]:
             _say(f"  missing: {', '.join(d['missing_parameters'])}")
+        if d["parameters_not_compared"]:
+            _say(f"  not compared (no criterion of that kind): {', '.join(d['parameters_not_compared'])}")
         for note in d["notes_to_consider"][:10]:
             _say(f"  note {note['code']}: {note['text'][:160]}")
     emit(doc, fmt, render)
@@ -283,40 +285,51 @@ def classify(text: str = typer.Argument(..., help="Free-text product description
 
     def render(d: dict[str, Any]) -> None:
         _say(f"control list {d['control_list_version']}")
-        for c in d["candidates"]:
-            _say(f"{c['score']:.3f} {c['code']} {c['title'][:110]}")
+        for rank, code in enumerate(d["ranked"], start=1):
+            if code == "NLR":
+                _say(f"{rank}. NLR (not listed): {'; '.join(d['not_listed']['reasons']) or 'after every candidate'}")
+                continue
+            c = next(x for x in d["candidates"] if x["code"] == code)
+            _say(f"{rank}. {c['code']} ({c['score']:.3f}) {c['title'][:100]}")
             _say(f"      matched: {', '.join(c['why']['matched_terms'])}")
-        if d["not_listed"]["likely"]:
-            _say("no candidate above the threshold: probably not listed (NLR); a human decides")
+            for crit in c["why"].get("parameters", {}).get("criteria", [])[:4]:
+                _say(f"      {crit['status']}: {crit['read_as']} (given {crit['given']})")
+        if d["needs_review"]:
+            _say("evidence is weak: this needs a classification review; a human decides")
     emit(doc, fmt, render)
 
 
-def _read_cases(path: Path) -> list[tuple[str, list[str]]]:
+def _read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     if not path.is_file():
         raise BadInput("no such file", source=path.name)
-    cases = []
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in ("description", "expected") if c not in (reader.fieldnames or [])]
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
             raise BadInput(f"missing column(s) {', '.join(missing)}", source=path.name, location="row 1")
-        for i, row in enumerate(reader, start=2):
-            text, expected = (row["description"] or "").strip(), (row["expected"] or "").strip()
-            if not text or not expected:
-                raise BadInput("empty description or expected", source=path.name, location=f"row {i}")
-            cases.append((text, [e.strip() for e in expected.split(";") if e.strip()]))
-    return cases
+        rows = list(reader)
+    for i, row in enumerate(rows, start=2):
+        empty = [c for c in required if not (row.get(c) or "").strip()]
+        if empty:
+            raise BadInput(f"empty {empty[0]}", source=path.name, location=f"row {i}, field {empty[0]}")
+    return rows
 
 
 @bench.app.command("classify")
 def bench_classify(cases_csv: Path = typer.Argument(..., metavar="CASES.csv"),
                    json_out: Path | None = typer.Option(None, "--json", help="Write the figures here."),
                    details: bool = typer.Option(False, "--details", help="Print every case.")) -> None:
-    """Top-1/top-5 accuracy of `classify` on labelled descriptions (expected `NLR` = not listed)."""
+    """Top-1/top-5 accuracy of `classify` on labelled descriptions (expected `NLR` = not listed).
+
+    Optional columns `language` and `lookalike` (true/false) add figures per language and the
+    share of look-alikes with NLR in the top two.
+    """
     from dualcheck.controls.codes import NOT_LISTED
+    from dualcheck.controls.service import bench_breakdown
     from dualcheck.controls.service import bench_classify as run
 
-    cases = _read_cases(cases_csv)
+    rows = _read_rows(cases_csv, ("description", "expected"))
+    cases = [(r["description"].strip(), [e.strip() for e in r["expected"].split(";") if e.strip()]) for r in rows]
     catalog = _catalog(None)
     for row, (_text, expected) in enumerate(cases, start=2):
         unknown = [e for e in expected if e != NOT_LISTED and not catalog.is_valid_code(e)]
@@ -324,12 +337,50 @@ def bench_classify(cases_csv: Path = typer.Argument(..., metavar="CASES.csv"),
             raise BadInput(f"unknown control code {unknown[0]!r} (use {NOT_LISTED} for not listed)",
                            source=cases_csv.name, location=f"row {row}, field expected")
     doc = run(catalog, cases)
-    figures = {k: doc[k] for k in ("n", "top1", "top5", "seconds_per_query")}
+    doc["cases"] = [{"expected": c["expected"], "ranked": c["ranked"]} for c in doc["cases"]] if not details \
+        else doc["cases"]
+    figures = {k: doc[k] for k in ("n", "top1", "top5", "seconds_per_query", "nlr_first_on_controlled")}
+    figures.update(bench_breakdown(rows, doc["cases"]))
     if json_out is not None:
-        json_out.write_text(json.dumps({**figures, "control_list_version": doc["control_list_version"]}, indent=2))
+        json_out.write_text(json.dumps({**figures, "control_list_version": doc["control_list_version"],
+                                        "cases": [{"expected": c["expected"], "ranked": c["ranked"]}
+                                                  for c in doc["cases"]]}, indent=2))
     if details:
         for case in doc["cases"]:
             mark = "ok " if case["top1"] else ("top5" if case["top5"] else "MISS")
-            _say(f"{mark} {';'.join(case['expected']):18} {' '.join(case['ranked']):60} "
-                          f"{case['description'][:60]}")
+            _say(f"{mark} {';'.join(case['expected']):18} {' '.join(case['ranked'][:6]):60} "
+                 f"{case['description'][:60]}")
+    emit_json(figures)
+
+
+@bench.app.command("controls-check")
+def bench_controls_check(cases_csv: Path = typer.Argument(..., metavar="CASES.csv"),
+                         json_out: Path | None = typer.Option(None, "--json", help="Write the figures here."),
+                         details: bool = typer.Option(False, "--details", help="Print every case.")) -> None:
+    """`controls check` on labelled parameter cases (columns id,code,specs,expected; specs `name=value | ...`,
+    expected caught / not_caught / undecided): accuracy per expected answer and the false "not caught"."""
+    from dualcheck.controls.service import bench_controls_check as run
+
+    rows = _read_rows(cases_csv, ("id", "code", "specs", "expected"))
+    catalog = _catalog(None)
+    cases = []
+    for i, row in enumerate(rows, start=2):
+        expected = row["expected"].strip()
+        if expected not in ("caught", "not_caught", "undecided"):
+            raise BadInput(f"expected must be caught, not_caught or undecided, got {expected!r}",
+                           source=cases_csv.name, location=f"row {i}, field expected")
+        if not catalog.is_valid_code(row["code"]):
+            raise BadInput(f"unknown control code {row['code']!r}", source=cases_csv.name,
+                           location=f"row {i}, field code")
+        specs = [p.strip() for p in row["specs"].split(" | ") if p.strip()]
+        cases.append({"id": row["id"], "code": row["code"].strip(), "specs": specs, "expected": expected})
+    doc = run(catalog, cases)
+    figures = {k: v for k, v in doc.items() if k != "cases"}
+    if json_out is not None:
+        json_out.write_text(json.dumps(doc, indent=2))
+    if details:
+        for case in doc["cases"]:
+            mark = "ok  " if case["got"] == case["expected"] else "MISS"
+            _say(f"{mark} {case['id']:6} {case['code']:14} want {case['expected']:10} got {case['got']:10} "
+                 f"{case['summary'][:90]}")
     emit_json(figures)

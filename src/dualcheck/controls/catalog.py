@@ -114,6 +114,7 @@ class ControlCatalog:
     us_ccl: dict[str, UsEccn] = field(default_factory=dict)
     us_chart: dict[str, Any] = field(default_factory=dict)
     wassenaar: dict[str, str] = field(default_factory=dict)
+    parallel_texts: dict[str, list[str]] = field(default_factory=dict)  # EU code -> US CCL / Wassenaar wording
     versions: dict[str, Version] = field(default_factory=dict)
     _index: ClassifierIndex | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -250,6 +251,8 @@ def build_catalog(session: Session, eu: ControlListVersion,
                 catalog.us_ccl[row.code] = UsEccn(row.code, row.text, row.data.get("reasons") or [],
                                                   row.data.get("country_chart") or [],
                                                   row.data.get("licence_exceptions") or {}, ccl.id)
+            elif row.depth > 0 and row.code in catalog.provisions:
+                catalog.parallel_texts.setdefault(row.code, []).append(row.text)
     chart = others.get(sources.US_COUNTRY_CHART)
     if chart is not None:
         catalog.us_chart = dict(chart.meta or {}, version=chart.id)
@@ -259,6 +262,8 @@ def build_catalog(session: Session, eu: ControlListVersion,
             eu_code = (row.data or {}).get("eu_code")
             if eu_code and row.kind == "item":
                 catalog.wassenaar.setdefault(eu_code, row.code)
+                if eu_code in catalog.provisions:
+                    catalog.parallel_texts.setdefault(eu_code, []).append(row.text)
     return catalog
 
 

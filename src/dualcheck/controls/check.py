@@ -9,8 +9,12 @@ Each provision of the subtree is evaluated bottom-up:
   ``mode="multiple transverse mode"`` or ``type="continuous wave"`` that appears in one
   sibling's text and not in another rules the other sibling out.
 A provision with no numeric criteria and no children is qualitative: it is listed for a human
-to confirm, never silently passed. Notes of every provision on a met path are returned because
-decontrol notes ("does not control ...") may release the item.
+to confirm, never silently passed; among alternatives it keeps the answer undecided, because the
+item may be caught by it. A criterion is compared only with a parameter of the same kind of
+quantity and the same dimension (`parameters.matches`); one without its parameter is
+undetermined and the answer names the parameter to give ("undecided: give X"), never "not
+caught". Every criterion shows how it was read. Notes of every provision on a met path are
+returned because decontrol notes ("does not control ...") may release the item.
 """
 
 from __future__ import annotations
@@ -22,34 +26,22 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from dualcheck.controls.catalog import ControlCatalog, Provision
-from dualcheck.controls.parameters import Criterion, combinator, parse_criteria
-from dualcheck.controls.units import parse_quantity
+from dualcheck.controls.parameters import MET, NOT_MET, UNDETERMINED, Criterion, combinator, matches, parse_criteria
+from dualcheck.controls.quantities import Stated, parse_stated
 from dualcheck.errors import BadInput, NotFound
 
-MET, NOT_MET, UNDETERMINED, QUALITATIVE = "met", "not_met", "undetermined", "qualitative"
+QUALITATIVE = "qualitative"
+_LENGTH_KEYS = {"l", "measured length", "measuring length", "length l", "measurement length"}
 
 
-@dataclass(frozen=True)
-class SpecValue:
-    key: str
-    raw: str
-    value: float | None  # base unit, None for text
-    dimension: str | None  # None for text; "count" for plain numbers
-
-
-def parse_spec(pairs: list[str], *, source: str = "--spec") -> list[SpecValue]:
-    """['power=2kW', 'wavelength=1070 nm', 'mode=multiple transverse mode'] -> SpecValues."""
+def parse_spec(pairs: list[str], *, source: str = "--spec") -> list[Stated]:
+    """['power=2kW', 'wavelength=1070 nm', 'mode=multiple transverse mode'] -> stated values."""
     out = []
     for i, pair in enumerate(pairs, start=1):
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip() or not raw.strip():
             raise BadInput(f"expected key=value, got {pair!r}", source=source, location=f"parameter {i}")
-        raw = raw.strip()
-        if re.match(r"^\s*[-+−]?\d", raw):
-            value, unit = parse_quantity(raw, source=source, location=f"parameter {key.strip()}")
-            out.append(SpecValue(key.strip().lower(), raw, value, unit.dimension if unit else "count"))
-        else:
-            out.append(SpecValue(key.strip().lower(), raw.lower(), None, None))
+        out.append(parse_stated(key.strip().lower(), raw.strip(), source=source))
     return out
 
 
@@ -69,32 +61,35 @@ class Evaluation:
                 "children": [c.as_dict() for c in self.children]}
 
 
-def _name_score(key: str, quantity: str) -> float:
-    key_words = key.replace("_", " ").replace("-", " ")
-    return fuzz.token_set_ratio(key_words, quantity) if quantity else 50.0
-
-
-def _pick_spec(criterion: Criterion, spec: list[SpecValue]) -> SpecValue | None:
-    same_dimension = [s for s in spec if s.value is not None and s.dimension == criterion.dimension]
-    if not same_dimension:
+def _pick_spec(criterion: Criterion, spec: list[Stated]) -> Stated | None:
+    usable = [s for s in spec if s.shape != "text" and s.key not in _LENGTH_KEYS and matches(criterion, s)]
+    if not usable:
         return None
-    if criterion.dimension == "count":  # plain numbers: only by name
-        best = max(same_dimension, key=lambda s: _name_score(s.key, criterion.quantity))
-        return best if _name_score(best.key, criterion.quantity) >= 70 else None
-    return max(same_dimension, key=lambda s: _name_score(s.key, criterion.quantity))
+    return max(usable, key=lambda s: fuzz.token_set_ratio(s.key.replace("_", " "), criterion.quantity))
 
 
-def _evaluate_criteria(provision: Provision, spec: list[SpecValue]) -> tuple[str | None, list[dict[str, Any]]]:
+def _length_mm(spec: list[Stated]) -> float | None:
+    """The length L of a formula limit, in mm (a parameter named L or measured length)."""
+    given = next((s for s in spec if s.key in _LENGTH_KEYS and s.dimension == "length" and s.value is not None), None)
+    return given.value * 1000 if given and given.value is not None else None
+
+
+def _evaluate_criteria(provision: Provision, spec: list[Stated]) -> tuple[str | None, list[dict[str, Any]]]:
     results = []
+    length = _length_mm(spec)
     for criterion in parse_criteria(provision.text):
         chosen = _pick_spec(criterion, spec)
         doc = criterion.as_dict()
-        if chosen is None or chosen.value is None:
+        if chosen is None:
             doc.update(status=UNDETERMINED, missing=criterion.quantity or criterion.dimension)
         else:
-            met = criterion.holds(chosen.value)
-            doc.update(status=MET if met else NOT_MET, parameter=chosen.key, given=chosen.raw,
-                       given_base=chosen.value, margin=chosen.value - criterion.value)
+            status, why = criterion.judge(chosen, length if criterion.per_mm else None)
+            doc.update(status=status, parameter=chosen.key, given=chosen.raw, given_read_as=chosen.reading(),
+                       reason=why)
+            if chosen.value is not None and not criterion.per_mm and chosen.shape == "point":
+                doc["margin"] = chosen.value - criterion.value
+            if status == UNDETERMINED and criterion.per_mm and length is None:
+                doc["missing"] = "measured length L (mm)"
         results.append(doc)
     if not results:
         return None, results
@@ -105,6 +100,7 @@ def _evaluate_criteria(provision: Provision, spec: list[SpecValue]) -> tuple[str
 
 
 def _combine(statuses: list[str], how: str) -> str:
+    """AND: qualitative parts are left for a human to confirm. OR: a qualitative alternative may catch the item."""
     relevant = [s for s in statuses if s != QUALITATIVE] or statuses
     if not relevant:
         return QUALITATIVE
@@ -114,12 +110,12 @@ def _combine(statuses: list[str], how: str) -> str:
         return MET if all(s == MET for s in relevant) else UNDETERMINED
     if MET in relevant:
         return MET
-    if all(s == NOT_MET for s in relevant):
+    if all(s == NOT_MET for s in statuses):
         return NOT_MET
-    return UNDETERMINED if UNDETERMINED in relevant else QUALITATIVE
+    return UNDETERMINED
 
 
-def _text_selects(text: str, values: list[SpecValue]) -> str | None:
+def _text_selects(text: str, values: list[Stated]) -> str | None:
     low = re.sub(r"[\"'‘’“”()]", "", text.lower())
     for value in values:
         if value.raw and value.raw in low:
@@ -127,22 +123,26 @@ def _text_selects(text: str, values: list[SpecValue]) -> str | None:
     return None
 
 
-def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[SpecValue]) -> Evaluation:
+def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[Stated], *,
+             children: bool = True) -> Evaluation:
+    """The provision's status for the stated parameters; with `children` False only its own criteria count."""
     own_status, criteria = _evaluate_criteria(provision, spec)
-    children = [evaluate(catalog, catalog.provisions[c], spec) for c in provision.children]
-    textual = [s for s in spec if s.value is None]
-    if textual and len(children) > 1:
-        selected = {child.code: _text_selects(child.text, textual) for child in children}
+    if not children:
+        return Evaluation(provision.code, provision.text, own_status or QUALITATIVE, criteria)
+    subs = [evaluate(catalog, catalog.provisions[c], spec) for c in provision.children]
+    textual = [s for s in spec if s.shape == "text"]
+    how = combinator(provision.text)
+    if textual and len(subs) > 1 and how == "any":  # a text value chooses among alternatives, never among conditions
+        selected = {child.code: _text_selects(child.text, textual) for child in subs}
         if any(selected.values()):
-            for child in children:
+            for child in subs:
                 if selected[child.code]:
                     child.selected_by = selected[child.code]
                 elif child.status != NOT_MET:
                     child.status = NOT_MET
                     child.selected_by = "ruled out: another alternative matches " + ", ".join(
                         v for v in selected.values() if v)
-    how = combinator(provision.text)
-    parts = [c.status for c in children]
+    parts = [c.status for c in subs]
     child_status = _combine(parts, how) if parts else None
     if own_status is None and child_status is None:
         status = QUALITATIVE
@@ -152,7 +152,7 @@ def evaluate(catalog: ControlCatalog, provision: Provision, spec: list[SpecValue
         status = own_status
     else:
         status = _combine([own_status, child_status], "all")
-    return Evaluation(provision.code, provision.text, status, criteria, children, how)
+    return Evaluation(provision.code, provision.text, status, criteria, subs, how)
 
 
 @dataclass
@@ -195,6 +195,11 @@ def check(catalog: ControlCatalog, code: str, pairs: list[str]) -> dict[str, Any
     if not spec:
         raise BadInput("give at least one --spec key=value", source="controls check", location="--spec")
     result = evaluate(catalog, provision, spec)
+    for ancestor in reversed(provision.path):  # a sub-item is caught only within its parents' own thresholds
+        own = evaluate(catalog, catalog.provisions[ancestor], spec, children=False)
+        if own.criteria:
+            own.children, own.status = [result], _combine([own.status, result.status], "all")
+            result = own
     found = _Findings()
     _collect(result, found)
     missing = sorted(found.missing)
@@ -206,18 +211,29 @@ def check(catalog: ControlCatalog, code: str, pairs: list[str]) -> dict[str, Any
                 seen.add(ancestor)
                 notes += [{"code": ancestor, "kind": n.kind, "text": n.text}
                           for n in catalog.provisions[ancestor].notes]
+    used = {c.get("parameter") for c in _all_criteria(result)}
+    unused = [s.key for s in spec if s.shape != "text" and s.key not in used and s.key not in _LENGTH_KEYS]
     if result.status == MET:
         summary = (f"caught by {', '.join(found.met)}: every numeric criterion on that path is met; "
                    "confirm the qualitative conditions and the notes (a decontrol note may release the item)")
     elif result.status == NOT_MET:
-        summary = f"not caught by {provision.code}: every alternative fails at least one numeric criterion"
-    elif result.status == UNDETERMINED:
-        summary = f"cannot decide {provision.code}: parameters missing ({', '.join(missing) or 'see criteria'})"
+        summary = f"not caught by {provision.code}: every alternative fails at least one stated criterion"
+    elif missing:
+        summary = f"undecided: give {', '.join(missing)}" + (
+            f"; confirm {', '.join(found.qualitative[:5])} from the text" if found.qualitative else "")
     else:
-        summary = f"{provision.code} has no numeric thresholds on this path: a human must decide from the text"
+        summary = (f"undecided: {provision.code} has alternatives without numeric thresholds; a human must "
+                   f"confirm {', '.join(found.qualitative[:5]) or 'the text'}")
     return {"code": provision.code, "control_list_version": catalog.version.id, "status": result.status,
-            "summary": summary, "spec": [{"key": s.key, "value": s.raw, "base_value": s.value,
-                                          "dimension": s.dimension} for s in spec],
+            "verdict": VERDICTS[result.status], "summary": summary, "spec": [s.as_dict() for s in spec],
             "met": found.met, "not_met": found.not_met, "missing_parameters": missing,
+            "parameters_not_compared": unused,
             "qualitative_to_confirm": found.qualitative[:50], "notes_to_consider": notes,
             "evaluation": result.as_dict()}
+
+
+VERDICTS = {MET: "caught", NOT_MET: "not_caught", UNDETERMINED: "undecided", QUALITATIVE: "undecided"}
+
+
+def _all_criteria(ev: Evaluation) -> list[dict[str, Any]]:
+    return [*ev.criteria, *(c for child in ev.children for c in _all_criteria(child))]

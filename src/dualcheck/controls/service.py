@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from dualcheck import ledger
 from dualcheck.controls import sources
 from dualcheck.controls.catalog import ControlCatalog, load_catalog
-from dualcheck.controls.classify import NOT_LISTED_THRESHOLD, not_listed_rank
 from dualcheck.controls.codes import NOT_LISTED
 from dualcheck.controls.loader import LoadResult, load_paths
 from dualcheck.controls.models import ControlListVersion
@@ -142,50 +141,113 @@ def classify_document(session: Session, text: str, *, top: int = 5, as_of: dt.da
         raise BadInput("empty description", source="classify", location="TEXT")
     as_of = as_of or dt.date.today()  # the version in force today, never a future-dated one
     catalog = load_catalog(session, as_of)
-    candidates = catalog.index().classify(text, top=top)
-    rank = not_listed_rank(candidates)
+    answer = catalog.index().answer(text, top=top)
+    candidates = answer.candidates
     doc = {
         "as_of": as_of.isoformat(),
         "control_list_version": catalog.version.id,
         "candidates": [c.as_dict() for c in candidates],
-        "not_listed": {"code": NOT_LISTED, "rank": rank + 1, "likely": rank == 0,
-                       "threshold": NOT_LISTED_THRESHOLD,
-                       "note": "suggestion only: candidates scoring below the threshold are weak matches; "
-                               "a human decides the classification"},
+        "not_listed": {"code": NOT_LISTED, "rank": answer.nlr_rank, "likely": answer.nlr_rank == 1,
+                       "reasons": answer.nlr_reasons,
+                       "note": "suggestion only: not listed is proposed on positive evidence (stated parameters "
+                               "below every plausible candidate's thresholds, a decontrol note's wording, or no "
+                               "annex term at all); a human decides the classification"},
+        "needs_review": answer.review,
+        "ranked": answer.ranked(),
+        "quantities": answer.quantities,
     }
     if actor is not None:
         ledger.append(session, "classification.suggest", {
             "text": text, "top": top, "as_of": doc["as_of"], "control_list_version": catalog.version.id,
-            "candidates": [(c.code, c.score) for c in candidates]}, actor=actor, subject=catalog.version.id)
+            "candidates": [(c.code, c.score) for c in candidates], "not_listed_rank": answer.nlr_rank},
+            actor=actor, subject=catalog.version.id)
     return doc
 
 
 def bench_classify(catalog: ControlCatalog, cases: list[tuple[str, list[str]]]) -> dict[str, Any]:
-    """Top-1/top-5 over labelled cases; the NLR answer ranks where candidate scores fall below the threshold."""
+    """Top-1/top-5 over labelled cases, NLR ranked where `classify.not_listed` puts it."""
     from dualcheck.controls.codes import in_same_branch
 
-    hits1 = hits5 = 0
+    hits1 = hits5 = nlr_first = controlled = 0
     details = []
     catalog.index()  # build outside the timing
     start = time.perf_counter()
     for text, expected in cases:
-        candidates = catalog.index().classify(text, top=5)
-        ranked = [c.code for c in candidates]
-        ranked.insert(not_listed_rank(candidates), NOT_LISTED)
-        ranked = ranked[:5]
+        ranked = catalog.index().answer(text, top=5).ranked()
 
         def correct(code: str, expected: list[str] = expected) -> bool:
             return any(code == e if NOT_LISTED in (code, e) else in_same_branch(code, e) for e in expected)
 
         first = correct(ranked[0])
-        any5 = any(correct(c) for c in ranked)
+        any5 = any(correct(c) for c in ranked[:5])
         hits1 += first
         hits5 += any5
+        if NOT_LISTED not in expected:
+            controlled += 1
+            nlr_first += ranked[0] == NOT_LISTED
         details.append({"description": text, "expected": expected, "ranked": ranked, "top1": first, "top5": any5})
     elapsed = time.perf_counter() - start
     n = len(cases)
     return {"n": n, "top1": round(hits1 / n, 4) if n else None, "top5": round(hits5 / n, 4) if n else None,
             "seconds_per_query": round(elapsed / n, 6) if n else None,
+            "nlr_first_on_controlled": round(nlr_first / controlled, 4) if controlled else None,
+            "control_list_version": catalog.version.id, "cases": details}
+
+
+def bench_breakdown(rows: list[dict[str, str]], cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Figures per `language` and, for rows marked `lookalike`, the share with NLR in the top two."""
+    out: dict[str, Any] = {}
+    if rows and "language" in rows[0]:
+        by: dict[str, list[dict[str, Any]]] = {}
+        for row, case in zip(rows, cases, strict=True):
+            by.setdefault(row["language"].strip() or "?", []).append(case)
+        out["by_language"] = {lang: _accuracy(group) for lang, group in sorted(by.items())}
+    if rows and "lookalike" in rows[0]:
+        looks = [c for r, c in zip(rows, cases, strict=True) if r["lookalike"].strip().lower() in ("true", "1", "yes")]
+        if looks:
+            out["lookalikes"] = {"n": len(looks), "nlr_in_top2": round(
+                sum(NOT_LISTED in c["ranked"][:2] for c in looks) / len(looks), 4)}
+    return out
+
+
+def _accuracy(cases: list[dict[str, Any]]) -> dict[str, Any]:
+    from dualcheck.controls.codes import in_same_branch
+
+    def correct(code: str, expected: list[str]) -> bool:
+        return any(code == e if NOT_LISTED in (code, e) else in_same_branch(code, e) for e in expected)
+
+    n = len(cases)
+    controlled = [c for c in cases if NOT_LISTED not in c["expected"]]
+    return {"n": n, "top1": round(sum(correct(c["ranked"][0], c["expected"]) for c in cases) / n, 4),
+            "top5": round(sum(any(correct(x, c["expected"]) for x in c["ranked"][:5]) for c in cases) / n, 4),
+            "nlr_first_on_controlled": round(sum(c["ranked"][0] == NOT_LISTED for c in controlled) / len(controlled), 4)
+            if controlled else None}
+
+
+def bench_controls_check(catalog: ControlCatalog, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """`controls check` on labelled parameter cases: accuracy per expected verdict and the false "not caught"."""
+    from dualcheck.controls.check import check
+
+    per_class: dict[str, list[int]] = {}
+    false_not_caught = 0
+    details = []
+    for case in cases:
+        try:
+            answer = check(catalog, case["code"], case["specs"])
+        except BadInput as exc:  # a parameter the checker cannot read counts as a wrong answer
+            answer = {"verdict": "error", "summary": str(exc)}
+        got, want = answer["verdict"], case["expected"]
+        hit = per_class.setdefault(want, [0, 0])
+        hit[0] += got == want
+        hit[1] += 1
+        false_not_caught += got == "not_caught" and want != "not_caught"
+        details.append({"id": case["id"], "code": case["code"], "expected": want, "got": got,
+                        "summary": answer["summary"]})
+    n = len(cases)
+    return {"n": n, "accuracy": round(sum(h[0] for h in per_class.values()) / n, 4) if n else None,
+            "accuracy_per_expected": {k: {"correct": v[0], "n": v[1], "accuracy": round(v[0] / v[1], 4)}
+                                      for k, v in sorted(per_class.items())},
+            "not_caught_where_caught_or_undecided_expected": false_not_caught,
             "control_list_version": catalog.version.id, "cases": details}
 
 

@@ -68,6 +68,37 @@ _ALIASES = {
     "µrad": ("angle", 1e-6, "rad"), "microradians": ("angle", 1e-6, "rad"), "G": ("acceleration_g", 1.0, "g"),
     "Gbit/s": ("data_rate", 1e9, "bit/s"), "Gb/s": ("data_rate", 1e9, "bit/s"), "Mbit/s": ("data_rate", 1e6, "bit/s"),
     "Tbit/s": ("data_rate", 1e12, "bit/s"), "bit/s": ("data_rate", 1.0, "bit/s"),
+    "Gbps": ("data_rate", 1e9, "bit/s"), "Mbps": ("data_rate", 1e6, "bit/s"), "Tbps": ("data_rate", 1e12, "bit/s"),
+    "bits": ("bits", 1.0, "bit"), "Ω": ("resistance", 1.0, "Ω"), "kΩ": ("resistance", 1e3, "Ω"),
+    "MΩ": ("resistance", 1e6, "Ω"), "mΩ": ("resistance", 1e-3, "Ω"), "ohm": ("resistance", 1.0, "Ω"),
+    "ohms": ("resistance", 1.0, "Ω"), "atom %": ("percent", 1.0, "%"), "atom-%": ("percent", 1.0, "%"),
+    "at.%": ("percent", 1.0, "%"), "at. %": ("percent", 1.0, "%"), "at%": ("percent", 1.0, "%"),
+    "wt%": ("percent", 1.0, "%"), "wt.%": ("percent", 1.0, "%"), "wt. %": ("percent", 1.0, "%"),
+    "weight %": ("percent", 1.0, "%"), "mass %": ("percent", 1.0, "%"), "vol%": ("percent", 1.0, "%"),
+    "vol.%": ("percent", 1.0, "%"), "ppb": ("ppm", 1e-3, "ppm"), "mK": ("temperature", 1e-3, "K"),
+    "m3/s": ("volume_flow", 3600.0, "m3/h"), "l/h": ("volume_flow", 1e-3, "m3/h"), "L/h": ("volume_flow", 1e-3, "m3/h"),
+    "L/min": ("volume_flow", 0.06, "m3/h"), "l/s": ("volume_flow", 3.6, "m3/h"), "L/s": ("volume_flow", 3.6, "m3/h"),
+    "psi": ("pressure", 6894.757, "Pa"), "Torr": ("pressure", 133.322, "Pa"), "mTorr": ("pressure", 0.133322, "Pa"),
+    "hPa": ("pressure", 100.0, "Pa"), "mm/s": ("speed", 1e-3, "m/s"), "rpm": ("rotation_rate", 1.0, "rpm"),
+    "r/min": ("rotation_rate", 1.0, "rpm"), "1/min": ("rotation_rate", 1.0, "rpm"),
+    "second of arc": ("angle", 4.84813681e-6, "rad"), "seconds of arc": ("angle", 4.84813681e-6, "rad"),
+    "arc sec": ("angle", 4.84813681e-6, "rad"), "arcsec": ("angle", 4.84813681e-6, "rad"),
+    "arc-second": ("angle", 4.84813681e-6, "rad"), "arc-seconds": ("angle", 4.84813681e-6, "rad"),
+    "arc seconds": ("angle", 4.84813681e-6, "rad"), "Å": ("length", 1e-10, "m"),
+    "µF": ("capacitance", 1e-6, "F"), "nF": ("capacitance", 1e-9, "F"), "pF": ("capacitance", 1e-12, "F"),
+    "deg/hr": ("drift_rate", 1.0, "°/h"), "°/s": ("drift_rate", 3600.0, "°/h"), "deg/s": ("drift_rate", 3600.0, "°/h"),
+    "dBi": ("decibel", 1.0, "dB"), "inches": ("length", 0.0254, "m"),
+    "ft": ("length", 0.3048, "m"), "lb": ("mass", 0.45359237, "kg"), "lbs": ("mass", 0.45359237, "kg"),
+    "nH": ("inductance", 1e-9, "H"), "µH": ("inductance", 1e-6, "H"), "mH": ("inductance", 1e-3, "H"),
+    "T": ("magnetic_field", 1.0, "T"), "mT": ("magnetic_field", 1e-3, "T"), "µT": ("magnetic_field", 1e-6, "T"),
+    "nT": ("magnetic_field", 1e-9, "T"), "pT": ("magnetic_field", 1e-12, "T"), "fT": ("magnetic_field", 1e-15, "T"),
+    "kpsi": ("pressure", 6894757.0, "Pa"), "lbf": ("force", 4.448222, "N"), "kgf": ("force", 9.80665, "N"),
+    "N·s": ("impulse", 1.0, "Ns"), "kN·s": ("impulse", 1e3, "Ns"), "MN·s": ("impulse", 1e6, "Ns"),
+    "Gy (Si)": ("dose", 1.0, "Gy"), "Gy(Si)": ("dose", 1.0, "Gy"), "rad(Si)": ("dose", 0.01, "Gy"),
+    "rad (Si)": ("dose", 0.01, "Gy"), "krad(Si)": ("dose", 10.0, "Gy"), "krad (Si)": ("dose", 10.0, "Gy"),
+    "Mrad(Si)": ("dose", 1e4, "Gy"), "Mrad (Si)": ("dose", 1e4, "Gy"), "µGal": ("gravity", 1e-8, "m/s2"),
+    "mGal": ("gravity", 1e-5, "m/s2"), "Gal": ("gravity", 1e-2, "m/s2"),
+    "GFLOPS": ("flops", 1e9, "FLOPS"), "TFLOPS": ("flops", 1e12, "FLOPS"),
 }
 
 
@@ -101,7 +132,8 @@ def _build_table() -> dict[str, Unit]:
 
 UNITS = _build_table()
 UNIT_PATTERN = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
-_NUMBER_RE = re.compile(r"^\s*([-+−]?\d[\d  ]*(?:[.,]\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]?\d+)?)\s*(.*?)\s*$")
+_NUMBER_RE = re.compile(r"^\s*([-+−]?\d[\d  ]*(?:[.,]\d+)?(?:\s*[x×·*]\s*10\s*\^?\s*[-−+]?\d+|[eE][-+]?\d+)?)"
+                        r"\s*(.*?)\s*$")
 
 
 def parse_number(text: str, *, decimal_comma: bool = False) -> float:
@@ -112,7 +144,7 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> float:
     """
     text = re.sub(r"[\s\u2009\u202f]", "", text.replace("−", "-"))
     exponent = 0
-    match = re.match(r"^(.*?)[x×]10\^?(-?\d+)$", text)
+    match = re.match(r"^(.*?)(?:[x×·*]10\^?|[eE])([-+]?\d+)$", text)
     if match:
         text, exponent = match.group(1), int(match.group(2))
     if "," in text:
