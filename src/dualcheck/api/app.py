@@ -38,6 +38,7 @@ from dualcheck.config import Settings, get_settings
 from dualcheck.db.engine import Database, get_database
 from dualcheck.errors import BadInput, DualcheckError, NotFound
 from dualcheck.logs import request_id_var
+from dualcheck.web import mount_web
 
 log = logging.getLogger("dualcheck.api")
 
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.add_exception_handler(kind, error_response)
 
     app.include_router(health.router)
+    mount_web(app)  # before the sign-in routes: the web application's /ui/ is the dashboard
     app.include_router(web_auth_router)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticated)])
     for module in (auth, lists, screening, controls, checks, ledger, licences, redflags, risk, authority):

@@ -11,11 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from dualcheck.web.identity import LoginRequired, NotAllowed
+from dualcheck.errors import NotFound
+from dualcheck.web.identity import LoginRequired, NotAllowed, current_user
 from dualcheck.web.render import STATIC_DIR, page, redirect
 
 
 def mount_web(app: FastAPI) -> None:
+    from dualcheck.api.app import error_response
     from dualcheck.web import checks, classify, counterparties, dashboard, records, screening
 
     app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
@@ -34,3 +36,9 @@ def mount_web(app: FastAPI) -> None:
     @app.exception_handler(NotAllowed)
     async def not_allowed(request: Request, exc: NotAllowed) -> Response:
         return page(request, "refused.html", status_code=403, title="Not allowed", error=str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        if request.url.path.startswith("/ui/") and current_user(request) is not None:
+            return page(request, "refused.html", status_code=404, title="Not found", error=str(exc), missing=True)
+        return error_response(request, exc)

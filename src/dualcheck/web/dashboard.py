@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from dualcheck.api.deps import db_session
@@ -13,8 +13,8 @@ from dualcheck.licences import holds
 from dualcheck.licences.reports import expiry_warnings
 from dualcheck.lists.store import current_versions
 from dualcheck.web import charts, queries
-from dualcheck.web.identity import WebUser, require
-from dualcheck.web.render import days_ago, page
+from dualcheck.web.identity import NotAllowed, WebUser, require
+from dualcheck.web.render import NAV, days_ago, page, redirect
 
 router = APIRouter()
 
@@ -25,7 +25,13 @@ LICENCE_USAGE_SHARE = 0.9
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: Session = Depends(db_session),
-              user: WebUser = Depends(require("read"))) -> HTMLResponse:
+              user: WebUser = Depends(require("signed_in"))) -> Response:
+    if not user.can("read"):  # an authority officer works on the authority pages; an admin has none here
+        target = next((path for path, _label, perm in NAV if user.can(perm)), None)
+        if target is None:
+            raise NotAllowed(f"{user.name} ({user.role}) has no page in the web application: "
+                             "users, roles and tokens are managed with `dualcheck users` and the API")
+        return redirect(target)
     lists = [{"name": name, **info, "age": days_ago(info["published"])}
              for name, info in current_versions(session).items()]
     for row in lists:

@@ -1,50 +1,45 @@
 """Who is acting in the browser, and what each role may do there.
 
-The security layer authenticates the browser session and puts the signed-in user on the request
-(``request.state.user``); this module only reads it. Every page asks for one *permission*; the
-table below says which roles hold it, so the server refuses what a role may not do whatever the
-browser sends.
+The security layer (``dualcheck.auth``) proves who the request comes from; this module reads that
+identity, refuses what the role may not do, and checks the session's CSRF token on every request
+that changes something. Every page asks for one *permission*; the table below says which roles
+hold it, so the server refuses whatever the browser sends.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hmac
 from typing import Any
 
 from fastapi import Request
 
-ROLES = ("viewer", "officer", "compliance_manager", "auditor", "admin", "authority_officer")
-
-_READERS = frozenset({"viewer", "officer", "compliance_manager", "auditor", "admin"})
-_DECIDERS = frozenset({"officer", "compliance_manager"})
+from dualcheck.api.deps import CSRF_HEADER, SAFE_METHODS, request_identity
+from dualcheck.auth import roles
+from dualcheck.auth.identity import Identity
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "read": _READERS,                      # dashboard, holds, checks, licences, classification, lists
-    "screen": _DECIDERS | {"admin"},       # run a screening (recorded in the ledger)
-    "decide": _DECIDERS,                   # clear / confirm a hit, classify a product
-    "check": _DECIDERS,                    # run a transaction check
-    "hold": _DECIDERS,                     # release / reject a hold
-    "counterparties": _DECIDERS,           # import counterparties, run a batch
-    "records": frozenset({"officer", "compliance_manager", "auditor", "admin"}),  # ledger, evidence packs
-    "authority": frozenset({"authority_officer"}),
+    "signed_in": roles.EVERYONE,            # the landing page sends each role where it works
+    "read": roles.READERS,                  # dashboard, holds, checks, licences, counterparties, review
+    "reference": roles.REFERENCE_READERS,   # list entries, the control lists, classification
+    "screen": roles.OFFICERS,               # run a screening (recorded in the ledger)
+    "decide": roles.OFFICERS,               # clear / confirm a hit, classify a product
+    "check": roles.OFFICERS,                # run a transaction check
+    "hold": roles.OFFICERS,                 # release / reject a hold (the holds domain checks the role further)
+    "counterparties": roles.OFFICERS,       # import counterparties, run a batch
+    "records": roles.RECORD_READERS,        # ledger verification, evidence packs
+    "authority": roles.AUTHORITY_READERS,   # the authority's applications, denials, statistics
 }
 
-# the role a user acts in when deciding a hold (the holds domain's release and override roles)
-HOLD_ROLES = {"officer": "export_control_officer", "compliance_manager": "compliance_manager"}
 
-
-@dataclass(frozen=True)
 class WebUser:
-    name: str
-    role: str
-    tenant: str | None = None
+    """The signed-in user as the pages see it."""
+
+    def __init__(self, identity: Identity) -> None:
+        self.identity = identity
+        self.name, self.role, self.tenant = identity.user, identity.role, identity.tenant
 
     def can(self, permission: str) -> bool:
         return self.role in PERMISSIONS[permission]
-
-    @property
-    def hold_role(self) -> str | None:
-        return HOLD_ROLES.get(self.role)
 
 
 class LoginRequired(Exception):
@@ -52,49 +47,49 @@ class LoginRequired(Exception):
 
 
 class NotAllowed(Exception):
-    """The signed-in user's role may not do this."""
+    """The signed-in user's role may not do this (or the CSRF token is missing)."""
 
-    def __init__(self, user: WebUser, permission: str) -> None:
-        super().__init__(f"{user.name} ({user.role}) may not {permission.replace('_', ' ')} here")
-        self.user, self.permission = user, permission
-
-
-def _attr(obj: Any, *names: str) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value:
-            return value
-    return None
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def current_user(request: Request) -> WebUser | None:
-    """The user the security layer signed in for this request, or None."""
-    user = getattr(request.state, "user", None)
-    if user is None:
+    """The user the security layer proved for this request, or None."""
+    identity = request_identity(request)
+    if identity is None:
         return None
-    if isinstance(user, WebUser):
-        return user
-    role = _attr(user, "role")
-    if role is None:
-        roles = _attr(user, "roles") or ()
-        role = next((r for r in ROLES if r in roles), None)
-    name = _attr(user, "name", "username")
-    if not name or role not in ROLES:
-        return None
-    return WebUser(name=str(name), role=str(role), tenant=_attr(user, "tenant"))
+    request.state.csrf_token = identity.csrf_token
+    return WebUser(identity)
+
+
+async def _sent_csrf(request: Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if (request.headers.get("content-type") or "").split(";")[0].strip() in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        value = (await request.form()).get("csrf_token")
+        return value if isinstance(value, str) else ""
+    return ""
 
 
 def require(permission: str) -> Any:
-    """A dependency: the signed-in user holding ``permission`` (else sign in, or a 403 page)."""
+    """A dependency: the signed-in user holding ``permission`` (else sign in, or a 403 page); an
+    unsafe request under a browser session must carry the session's CSRF token."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
-    def dependency(request: Request) -> WebUser:
+    async def dependency(request: Request) -> WebUser:
         user = current_user(request)
         if user is None:
             raise LoginRequired()
         if not user.can(permission):
-            raise NotAllowed(user, permission)
+            raise NotAllowed(f"{user.name} ({user.role.replace('_', ' ')}) may not do this: "
+                             f"it needs one of the roles {', '.join(sorted(PERMISSIONS[permission]))}")
+        if request.method not in SAFE_METHODS and user.identity.via == "session":
+            sent = await _sent_csrf(request)
+            if not user.identity.csrf_token or not hmac.compare_digest(sent, user.identity.csrf_token):
+                raise NotAllowed("the form's security token is missing or out of date: reload the page and try again")
         return user
 
     return dependency

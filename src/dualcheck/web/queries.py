@@ -92,3 +92,13 @@ def check_ids_for_holds(session: Session, check_ids: list[str]) -> dict[str, str
         return {}
     rows = session.execute(select(StoredCheck.id, StoredCheck.transaction_id).where(StoredCheck.id.in_(check_ids)))
     return {a: b for a, b in rows}
+
+
+def stored_check(session: Session, check_id: str) -> StoredCheck:
+    """One stored check with who ran it and the transaction as submitted."""
+    from dualcheck.errors import NotFound
+
+    row = session.get(StoredCheck, check_id)
+    if row is None:
+        raise NotFound(f"check {check_id}: not found")
+    return row

@@ -53,7 +53,7 @@ NAV = (  # (path, label, permission)
     ("/ui/screen", "Screen", "screen"),
     ("/ui/review", "Review", "read"),
     ("/ui/counterparties", "Counterparties", "read"),
-    ("/ui/classify", "Classify", "read"),
+    ("/ui/classify", "Classify", "reference"),
     ("/ui/checks/new", "Check", "check"),
     ("/ui/holds", "Holds", "read"),
     ("/ui/licences", "Licences", "read"),
@@ -65,8 +65,10 @@ NAV = (  # (path, label, permission)
 def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     user: WebUser | None = current_user(request)
     nav = [(path, label) for path, label, perm in NAV if user is not None and user.can(perm)]
-    return templates.TemplateResponse(request, template, {"user": user, "nav": nav, "path": request.url.path,
-                                                          **context}, status_code=status_code)
+    response = templates.TemplateResponse(request, template, {"user": user, "nav": nav, "path": request.url.path,
+                                                              **context}, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"  # pages show personal and business data
+    return response
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from dualcheck.api.deps import db_session, get_db, write_session
+from dualcheck.api.deps import db_session, get_db
 from dualcheck.errors import DualcheckError
 from dualcheck.screening.decisions import record_decision
 from dualcheck.screening.service import screen_recorded
@@ -48,9 +48,9 @@ def screen(request: Request, name: str = "", schema: str = "", country: str = ""
 
 
 @router.post("/decisions")
-def decide(party_name: str = Form(...), country: str = Form(""), list_name: str = Form(..., alias="list"),
+def decide(request: Request, party_name: str = Form(...), country: str = Form(""), list_name: str = Form(..., alias="list"),
            entity_id: str = Form(...), status: str = Form(...), reason: str = Form(""), back: str = Form("/ui/screen"),
-           session: Session = Depends(write_session), user: WebUser = Depends(require("decide"))) -> Response:
+           user: WebUser = Depends(require("decide"))) -> Response:
     if status not in ("cleared", "confirmed"):
         return Response("status must be cleared or confirmed", status_code=422, media_type="text/plain")
     if not back.startswith("/ui/"):
@@ -59,8 +59,9 @@ def decide(party_name: str = Form(...), country: str = Form(""), list_name: str 
         message = "a decision needs a reason"
     else:
         try:
-            record_decision(session, party_name=party_name, country=_blank_to_none(country), list_name=list_name,
-                            entity_id=entity_id, status=status, reason=reason, actor=user.name)
+            with get_db(request).write_session() as session:
+                record_decision(session, party_name=party_name, country=_blank_to_none(country), list_name=list_name,
+                                entity_id=entity_id, status=status, reason=reason, actor=user.name)
             message = f"{entity_id} {status} for {party_name}"
         except DualcheckError as exc:
             message = f"not recorded: {exc}"
