@@ -9,7 +9,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,12 @@ router = APIRouter()
 PREVIEW_ROWS = 10
 MAX_ROW_ERRORS = 200
 SUFFIXES = (".csv", ".xlsx", ".xlsm")
+# column headings proposed for each field before the officer confirms the mapping
+GUESSES = {"ref": ("ref", "reference", "id", "customer id", "customer number", "supplier id", "account"),
+           "name": ("name", "company name", "full name", "company", "party"),
+           "schema": ("schema", "type", "entity type"), "country": ("country", "land", "nation", "country code"),
+           "birth_date": ("birth_date", "birth date", "date of birth", "dob", "born"),
+           "aliases": ("aliases", "alias", "aka", "other names")}
 
 
 def _upload_dir(settings: Settings) -> Path:
@@ -75,7 +82,9 @@ def _mapping(form: Any, columns: list[str] | None = None) -> dict[str, str]:
         if isinstance(chosen, str) and chosen:
             mapping[field] = chosen
         elif columns:  # a column named like the field, whatever its case
-            mapping[field] = next((c for c in columns if c.strip().lower().replace(" ", "_") == field), field)
+            by_heading = {c.strip().lower().replace("_", " "): c for c in columns}
+            mapping[field] = next((by_heading[g.replace("_", " ")] for g in GUESSES[field]
+                                   if g.replace("_", " ") in by_heading), field)
     return mapping
 
 

@@ -92,4 +92,5 @@ def require(permission: str) -> Any:
                 raise NotAllowed("the form's security token is missing or out of date: reload the page and try again")
         return user
 
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the route-policy test
     return dependency
