@@ -18,7 +18,7 @@ def colour(key: str, index: int) -> str:
 
 
 def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[int]], *, title: str,
-                 width: int = 640, height: int = 220) -> Markup:
+                 width: int = 480, height: int = 200) -> Markup:
     """Stacked columns: one per label, one segment per series (e.g. checks per day by outcome)."""
     left, bottom, top = 34, 34, 10
     plot_w, plot_h = width - left - 8, height - bottom - top
@@ -41,7 +41,7 @@ def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[int]], *, tit
             y -= h
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour(name, s)}">'
                          f"<title>{escape(label)}: {values[i]} {escape(name)}</title></rect>")
-        if len(labels) <= 16 or i % max(len(labels) // 8, 1) == 0:
+        if len(labels) <= 10 or i % max(len(labels) // 6, 1) == 0:  # about six labels
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
                          f"{escape(label)}</text>")
     parts.append("</svg>")
@@ -56,9 +56,9 @@ def legend(names: Sequence[str]) -> Markup:
 
 
 def horizontal_bars(rows: Sequence[tuple[str, float, bool]], *, title: str, unit: str = "",
-                    width: int = 640) -> Markup:
+                    width: int = 480) -> Markup:
     """One bar per row: (label, value, highlighted); highlighted bars are drawn in red."""
-    row_h, left = 22, 150
+    row_h, left = 24, 110
     height = row_h * len(rows) + 8
     peak = max((v for _, v, _ in rows), default=0) or 1
     plot_w = width - left - 60
