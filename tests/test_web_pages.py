@@ -86,10 +86,7 @@ def test_every_ui_route_refuses_anonymous_and_unpermitted_roles(web_db: Database
         for role, client in clients.items():
             # an admin signs in but has no page here: the dashboard says so
             allowed = role in PERMISSIONS[permission] and not (path == "/ui/" and role == "admin")
-            if method == "GET":
-                answer = client.get(url, follow_redirects=False)
-            else:
-                answer = post_form(client, url)
+            answer = client.get(url, follow_redirects=False) if method == "GET" else post_form(client, url)
             if allowed:
                 assert answer.status_code not in (401, 403), (method, path, role, answer.status_code)
             else:

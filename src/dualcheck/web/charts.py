@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -17,7 +17,7 @@ def colour(key: str, index: int) -> str:
     return OUTCOME_COLOURS.get(key, PALETTE[index % len(PALETTE)])
 
 
-def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[int]], *, title: str,
+def stacked_bars(labels: Sequence[str], series: Mapping[str, Sequence[int]], *, title: str,
                  width: int = 480, height: int = 200) -> Markup:
     """Stacked columns: one per label, one segment per series (e.g. checks per day by outcome)."""
     left, bottom, top = 34, 34, 10
@@ -33,7 +33,7 @@ def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[int]], *, tit
              f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>']
     for i, label in enumerate(labels):
         x = left + i * step + (step - bar) / 2
-        y = top + plot_h
+        y = float(top + plot_h)
         for s, (name, values) in enumerate(series.items()):
             if not values[i]:
                 continue

@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from dualcheck.api.deps import db_session, get_db, get_settings_dep
 from dualcheck.config import Settings
@@ -55,7 +55,7 @@ def transaction_from_form(form: Any) -> dict[str, Any]:
     tx["parties"] = [{"role": _text(form, f"party{i}_role"), "name": _text(form, f"party{i}_name"),
                       "country": _text(form, f"party{i}_country")}
                      for i in range(PARTY_ROWS) if _text(form, f"party{i}_name")]
-    items = []
+    items: list[dict[str, Any]] = []
     for i in range(ITEM_ROWS):
         if not (_text(form, f"item{i}_description") or _text(form, f"item{i}_codes")):
             continue

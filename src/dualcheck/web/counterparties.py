@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from dualcheck.api.deps import db_session, get_db, get_settings_dep
 from dualcheck.config import Settings
@@ -160,7 +160,9 @@ async def store(request: Request, settings: Settings = Depends(get_settings_dep)
 
 class BatchJob:
     def __init__(self, total: int) -> None:
-        self.total, self.done, self.run_id, self.error = total, 0, None, None
+        self.total, self.done = total, 0
+        self.run_id: int | None = None
+        self.error: str | None = None
         self.finished = threading.Event()
 
     def advance(self, n: int) -> None:

@@ -76,7 +76,8 @@ def evidence(request: Request, transaction_id: str = Form(""), user: WebUser = D
     with get_db(request).write_session() as session:
         data, _manifest = build_evidence_pack(session, transaction_id=transaction_id.strip() or None, actor=user.name)
     name = f"evidence-{transaction_id.strip() or 'all'}.zip".replace("/", "_").replace('"', "_")
-    return Response(data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/authority", response_class=HTMLResponse)

@@ -48,8 +48,9 @@ def screen(request: Request, name: str = "", schema: str = "", country: str = ""
 
 
 @router.post("/decisions")
-def decide(request: Request, party_name: str = Form(...), country: str = Form(""), list_name: str = Form(..., alias="list"),
-           entity_id: str = Form(...), status: str = Form(...), reason: str = Form(""), back: str = Form("/ui/screen"),
+def decide(request: Request, party_name: str = Form(...), country: str = Form(""),
+           list_name: str = Form(..., alias="list"), entity_id: str = Form(...), status: str = Form(...),
+           reason: str = Form(""), back: str = Form("/ui/screen"),
            user: WebUser = Depends(require("decide"))) -> Response:
     if status not in ("cleared", "confirmed"):
         return Response("status must be cleared or confirmed", status_code=422, media_type="text/plain")
