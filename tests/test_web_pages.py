@@ -239,3 +239,49 @@ def test_classify_and_browse_annex_i(web_db: Database) -> None:
     entry = viewer.get("/ui/controls/6A005")
     assert entry.status_code == 200 and "Parameter check" in entry.text
     assert viewer.get("/ui/controls/9Z999").status_code == 404
+
+
+def test_licences_authority_and_review_pages_show_their_domains(web_db: Database) -> None:
+    from dualcheck.authority import exchange, service
+    from dualcheck.authority.parsing import parse_application, read_json
+    from dualcheck.lists.loader import load_paths
+    from dualcheck.screening.counterparties import import_file, parse_mapping
+    from dualcheck.screening.decisions import record_decision
+    from dualcheck.screening.runs import run_screening
+    from dualcheck.screening.service import get_index
+    from licences_support import store_fixtures
+
+    store_fixtures(web_db)
+    reader = browser(web_db, "auditor")
+    licences = reader.get("/ui/licences")
+    assert licences.status_code == 200
+    reference = re.search(r'href="/ui/licences/([^"]+)"', licences.text).group(1)  # type: ignore[union-attr]
+    assert "Remaining" in reader.get(f"/ui/licences/{reference}").text
+    # the authority's side: a near-identical application warns for another state's denial
+    fix = FIXTURES / "authority"
+    with web_db.write_session() as s:
+        denials = exchange.parse_document(read_json(fix / "denials_other_states.json"), source="denials")
+        exchange.import_denials(s, denials, actor="t", source="denials")
+        service.register(s, parse_application(read_json(fix / "application_near_identical.json"), source="app"),
+                         actor="t")
+    authority = browser(web_db, "authority_officer").get("/ui/authority")
+    assert authority.status_code == 200
+    assert "consult DE (denial DE-2024-0117, 2024-06-12)" in text_of(authority.text)
+    # review queue: a cleared hit whose list entry changed comes back as a re-alert with old -> new
+    screening = FIXTURES / "screening"
+    load_paths(web_db, [screening / "parties_2025-01-01.ftm.json"], actor="t", workers=1)
+    forget_indexes()
+    mapping = parse_mapping(["ref=Customer ID", "name=Company Name", "schema=Type", "country=Land", "birth_date=Born"])
+    import_file(web_db, screening / "counterparties.csv", mapping=mapping, actor="t")
+    run_screening(web_db, get_index(web_db), kind="batch", actor="t")
+    with web_db.write_session() as s:
+        record_decision(s, party_name="Ivan Petrov", country="Russia", list_name="ftm-testlist", entity_id="tl-p1",
+                        status="cleared", reason="another Ivan Petrov", actor="t")
+    queue = browser(web_db, "viewer").get("/ui/review").text
+    assert 'data-testid="review-item"' in queue and "Ivan Petrov" not in text_of(queue)
+    load_paths(web_db, [screening / "parties_2025-02-01.ftm.json"], actor="t", workers=1)
+    forget_indexes()
+    run_screening(web_db, get_index(web_db, max_age=0), kind="full", actor="t")
+    queue = browser(web_db, "officer").get("/ui/review").text
+    item = queue[queue.index("Ivan Petrov") - 400:]
+    assert "re-alert" in item and "another Ivan Petrov" in item and 'class="new"' in item

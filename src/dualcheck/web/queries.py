@@ -49,10 +49,15 @@ def review_queue(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
                 "matched_name": hit.matched_name, "score": hit.score, "is_new": hit.is_new,
                 "explanation": hit.explanation, "previous_decision": None, "changes": {}}
         old = decided.get((key, hit.list_name, hit.entity_id))
-        if old is not None:
+        if old is not None:  # decided after the run: still open only if the entry changed since
+            if old.status == "confirmed":
+                continue
             current = get_entity(session, hit.entity_id).entity.properties
+            changes = property_changes(old.entity_snapshot.get("properties", {}), current)
+            if not changes:
+                continue
             item["previous_decision"] = {"status": old.status, "reason": old.reason, "by": old.decided_by}
-            item["changes"] = property_changes(old.entity_snapshot.get("properties", {}), current)
+            item["changes"] = changes
         queue.append(item)
     return queue
 
