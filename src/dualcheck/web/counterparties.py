@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,17 @@ GUESSES = {"ref": ("ref", "reference", "id", "customer id", "customer number", "
            "aliases": ("aliases", "alias", "aka", "other names")}
 
 
+UPLOAD_HOURS = 24  # an upload not stored within a day is deleted
+KEEP_JOBS = 50
+
+
 def _upload_dir(settings: Settings) -> Path:
     path = Path(settings.home) / "uploads"
     path.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_HOURS * 3600
+    for old in path.iterdir():
+        if old.is_file() and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -195,6 +204,9 @@ def start_run(request: Request, user: WebUser = Depends(require("counterparties"
     job = BatchJob(total)
     job_id = secrets.token_hex(8)
     with _job_lock:
+        finished = [k for k, j in JOBS.items() if j.finished.is_set()]
+        for key in finished[:max(0, len(finished) - KEEP_JOBS)]:  # keep the latest finished runs' pages
+            del JOBS[key]
         JOBS[job_id] = job
     threading.Thread(target=_run_batch, args=(db, job, user.name), daemon=True, name=f"batch-{job_id}").start()
     return redirect(f"/ui/counterparties/jobs/{job_id}")

@@ -27,7 +27,8 @@ LICENCE_USAGE_SHARE = 0.9
 def dashboard(request: Request, session: Session = Depends(db_session),
               user: WebUser = Depends(require("signed_in"))) -> Response:
     if not user.can("read"):  # an authority officer works on the authority pages; an admin has none here
-        target = next((path for path, _label, perm in NAV if user.can(perm)), None)
+        target = "/ui/authority" if user.can("authority") else \
+            next((path for path, _label, perm in NAV if user.can(perm)), None)
         if target is None:
             raise NotAllowed(f"{user.name} ({user.role}) has no page in the web application: "
                              "users, roles and tokens are managed with `dualcheck users` and the API")

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from dualcheck import __version__
-from dualcheck.errors import DualcheckError
 from dualcheck.web.identity import WebUser, current_user
 
 TEMPLATE_DIR = str(resources.files("dualcheck.web").joinpath("templates"))
@@ -73,20 +70,3 @@ def page(request: Request, template: str, *, status_code: int = 200, **context: 
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-class FormError(Exception):
-    """A refusal or bad input to show on the page the user came from."""
-
-
-@contextmanager
-def shown_errors() -> Iterator[None]:
-    """Turn the domains' one-line errors into a message for the page (never a stack trace)."""
-    try:
-        yield
-    except DualcheckError as exc:
-        raise FormError(str(exc)) from None
-
-
-def escape_text(value: Any) -> str:
-    return str(escape(value))
