@@ -236,6 +236,7 @@ def test_classify_and_browse_annex_i(web_db: Database) -> None:
     page = viewer.get("/ui/classify", params={"q": "fibre laser with an output power of 2 kW"})
     assert page.status_code == 200 and 'data-testid="candidates"' in page.text
     assert re.search(r'href="/ui/controls/6A005[^"]*"', page.text)
+    assert "Terms: " in text_of(page.text) and "laser" in text_of(page.text)  # each candidate's evidence
     entry = viewer.get("/ui/controls/6A005")
     assert entry.status_code == 200 and "Parameter check" in entry.text
     assert viewer.get("/ui/controls/9Z999").status_code == 404
