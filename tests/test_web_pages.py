@@ -240,6 +240,15 @@ def test_classify_and_browse_annex_i(web_db: Database) -> None:
     entry = viewer.get("/ui/controls/6A005")
     assert entry.status_code == 200 and "Parameter check" in entry.text
     assert viewer.get("/ui/controls/9Z999").status_code == 404
+    assert post_form(viewer, "/ui/controls/items", {"sku": "L-1"}).status_code == 403
+    officer = browser(web_db, "officer", name="otto")
+    bad = post_form(officer, "/ui/controls/items", {"sku": "L-1", "description": "laser", "codes": "6Z999",
+                                                   "rationale": "data sheet"})
+    assert "not+recorded" in bad.headers["location"]
+    done = post_form(officer, "/ui/controls/items", {"sku": "L-1", "description": "Fibre laser 2 kW",
+                                                    "codes": "6A005.d.1", "rationale": "data sheet p. 2"})
+    register = text_of(officer.get(done.headers["location"]).text)
+    assert "L-1 classified as 6A005.d.1" in register and "Fibre laser 2 kW 6A005.d.1 otto" in register
 
 
 def test_licences_authority_and_review_pages_show_their_domains(web_db: Database) -> None:

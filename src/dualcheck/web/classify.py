@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from dualcheck.api.deps import db_session, get_db
 from dualcheck.controls import service
 from dualcheck.controls.catalog import load_catalog
-from dualcheck.errors import DualcheckError
+from dualcheck.errors import BadInput, DualcheckError
+from dualcheck.web import queries
 from dualcheck.web.identity import WebUser, require
-from dualcheck.web.render import page
+from dualcheck.web.render import page, redirect
 
 router = APIRouter()
 SPEC_ROWS = 4
@@ -26,7 +28,8 @@ def _today() -> dt.date:
 
 
 @router.get("/classify", response_class=HTMLResponse)
-def classify(request: Request, q: str = "", user: WebUser = Depends(require("reference"))) -> HTMLResponse:
+def classify(request: Request, q: str = "", notice: str = "",
+             user: WebUser = Depends(require("reference"))) -> HTMLResponse:
     from dualcheck.controls.register import review_queue
 
     result: dict[str, Any] | None = None
@@ -44,8 +47,30 @@ def classify(request: Request, q: str = "", user: WebUser = Depends(require("ref
         except DualcheckError as exc:
             entries, version, error = [], None, error or str(exc)
         flags = review_queue(session)
+        items = queries.register_items(session)
     return page(request, "classify.html", title="Classify", q=q, result=result, error=error, entries=entries,
-                version=version, flags=flags, spec_rows=range(SPEC_ROWS))
+                version=version, flags=flags, items=items, spec_rows=range(SPEC_ROWS), notice=notice,
+                can_decide=user.can("decide"))
+
+
+@router.post("/controls/items")
+async def classify_item(request: Request, user: WebUser = Depends(require("decide"))) -> Response:
+    """Put an item in the product register with its classification (codes, or none: not listed)."""
+    from dualcheck.controls.register import decide, upsert_item
+
+    form = await request.form()
+    sku, description = str(form.get("sku") or "").strip(), str(form.get("description") or "").strip()
+    codes = [c.strip() for c in str(form.get("codes") or "").split(",") if c.strip()]
+    try:
+        if not sku or not description:
+            raise BadInput("an item needs its SKU and description", location="sku")
+        with get_db(request).write_session() as session:
+            upsert_item(session, sku, description, {}, actor=user.name)
+            decide(session, sku, codes, str(form.get("rationale") or ""), actor=user.name)
+        message = f"{sku} classified as {', '.join(codes) or 'not listed'}"
+    except DualcheckError as exc:
+        message = f"not recorded: {exc}"
+    return redirect(f"/ui/classify?{urlencode({'notice': message})}")
 
 
 @router.get("/controls/{code}", response_class=HTMLResponse)

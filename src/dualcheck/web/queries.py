@@ -107,3 +107,15 @@ def stored_check(session: Session, check_id: str) -> StoredCheck:
     if row is None:
         raise NotFound(f"check {check_id}: not found")
     return row
+
+
+def register_items(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The product register's items with their current classification (if any)."""
+    from dualcheck.controls.models import ControlItem
+    from dualcheck.controls.register import item_doc
+
+    skus = session.execute(select(ControlItem.sku).order_by(ControlItem.sku).limit(limit)).scalars().all()
+    items = [item_doc(session, sku) for sku in skus]
+    for item in items:
+        item["current"] = next((c for c in reversed(item["classifications"]) if c["current"]), None)
+    return items
