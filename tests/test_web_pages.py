@@ -259,14 +259,16 @@ def test_licences_authority_and_review_pages_show_their_domains(web_db: Database
     from dualcheck.screening.decisions import record_decision
     from dualcheck.screening.runs import run_screening
     from dualcheck.screening.service import get_index
-    from licences_support import store_fixtures
+    from licences_support import store_fixtures, transaction, use
 
     store_fixtures(web_db)
+    used = use(web_db, transaction())
+    reference = used["charges"][0]["licence"]
     reader = browser(web_db, "auditor")
     licences = reader.get("/ui/licences")
-    assert licences.status_code == 200
-    reference = re.search(r'href="/ui/licences/([^"]+)"', licences.text).group(1)  # type: ignore[union-attr]
-    assert "Remaining" in reader.get(f"/ui/licences/{reference}").text
+    assert licences.status_code == 200 and f'href="/ui/licences/{reference}"' in licences.text
+    page = reader.get(f"/ui/licences/{reference}").text
+    assert "Remaining" in page and re.search(r"<title>[A-Z][a-z]{2} \d\d: 1 shipped</title>", page)
     # the authority's side: a near-identical application warns for another state's denial
     fix = FIXTURES / "authority"
     with web_db.write_session() as s:

@@ -119,3 +119,23 @@ def register_items(session: Session, *, limit: int = 200) -> list[dict[str, Any]
     for item in items:
         item["current"] = next((c for c in reversed(item["classifications"]) if c["current"]), None)
     return items
+
+
+def licence_shipments_by_month(session: Session, reference: str, *, months: int = 12,
+                               today: dt.date | None = None) -> tuple[list[str], dict[str, list[int]]]:
+    """Shipments charged to a licence per month over the last ``months`` months (consumed and reserved)."""
+    from dualcheck.licences.master import get_licence
+    from dualcheck.licences.models import LicenceMovement
+
+    licence = get_licence(session, reference)
+    today = today or dt.datetime.now(dt.UTC).date()
+    keys = [(today.year * 12 + today.month - 1 - i) for i in reversed(range(months))]
+    seen: dict[str, set[tuple[int, str]]] = {"consume": set(), "reserve": set()}
+    for created, kind, tx in session.execute(select(LicenceMovement.created_at, LicenceMovement.kind,
+                                                    LicenceMovement.transaction_id)
+                                             .where(LicenceMovement.licence_id == licence.id)):
+        if kind in seen:
+            seen[kind].add((created.year * 12 + created.month - 1, tx))
+    labels = [dt.date(k // 12, k % 12 + 1, 1).strftime("%b %y") for k in keys]
+    return labels, {name: [sum(1 for m, _ in found if m == k) for k in keys]
+                    for name, found in (("shipped", seen["consume"]), ("reserved", seen["reserve"]))}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from dualcheck.api.deps import db_session, get_db
 from dualcheck.errors import DualcheckError
-from dualcheck.web import charts
+from dualcheck.web import charts, queries
 from dualcheck.web.identity import WebUser, require
 from dualcheck.web.render import page
 
@@ -38,9 +38,12 @@ def licence(request: Request, reference: str, session: Session = Depends(db_sess
     doc = licence_document(session, reference)
     bars = [(f"line {ln['line']} {m}", _share(ln[m]), _share(ln[m]) >= 90)
             for ln in doc.get("lines", []) for m in ("quantity", "value") if ln[m]["authorised"]]
+    labels, series = queries.licence_shipments_by_month(session, reference)
     return page(request, "licence.html", title=reference, doc=doc,
                 chart=charts.horizontal_bars(bars, title="Share of each line used or reserved", unit=" %")
-                if bars else None)
+                if bars else None,
+                usage_chart=charts.stacked_bars(labels, series, title="Shipments per month, last 12 months"),
+                usage_legend=charts.legend(list(series)))
 
 
 def _share(measure: dict[str, object]) -> float:
