@@ -26,12 +26,9 @@ def mount_web(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.method != "GET":
             return Response("sign in first", status_code=401, media_type="text/plain")
-        from urllib.parse import quote
-
-        return redirect(f"/login?next={quote(target, safe='')}")
+        return redirect("/login")  # signing in leads to the dashboard
 
     @app.exception_handler(NotAllowed)
     async def not_allowed(request: Request, exc: NotAllowed) -> Response:
