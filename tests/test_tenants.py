@@ -3,7 +3,9 @@ except the denials an authority chooses to share."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -151,3 +153,24 @@ def test_existing_rows_go_to_the_default_tenant(sqlite_db: Database) -> None:
         assert s.execute(select(Counterparty)).first() is None
     with sqlite_db.session() as s, tenant_context("default"):
         assert s.execute(select(Counterparty.ref)).scalar_one() == "OLD-1"
+
+
+def test_ledger_records_are_read_by_their_tenant_only(
+        two_tenants: tuple[TestClient, dict[str, str], dict[str, str]], any_db: Database) -> None:
+    client, acme, globex = two_tenants
+    hold = _ok(client.post("/api/v1/holds", json={"transaction_id": "T-SECRET", "outcome": "LICENCE_REQUIRED"},
+                           headers=acme), 201)
+    mine = _ok(client.get("/api/v1/ledger/records", params={"subject": "T-SECRET"}, headers=acme))["records"]
+    assert [r["kind"] for r in mine] == ["hold.place"] and hold["id"] in mine[0]["payload"]
+    assert _ok(client.get("/api/v1/ledger/records", params={"subject": "T-SECRET"}, headers=globex))["records"] == []
+    assert "T-SECRET" not in client.get("/api/v1/ledger/records", headers=globex).text
+    exported = _ok(client.get("/api/v1/ledger/export", params={"transaction": "T-SECRET"}, headers=acme))
+    assert len(exported["records"]) == 1
+    theirs = client.get("/api/v1/ledger/export", params={"transaction": "T-SECRET"}, headers=globex)
+    assert theirs.status_code != 200 or theirs.json()["records"] == []
+    pack = client.post("/api/v1/evidence", params={"transaction_id": "T-SECRET"}, headers=globex)
+    if pack.status_code == 200:
+        with zipfile.ZipFile(io.BytesIO(pack.content)) as zf:
+            assert json.loads(zf.read("holds.json")) == []
+            assert all(r["subject"] != "T-SECRET" for r in json.loads(zf.read("ledger-export.json"))["records"])
+    assert _ok(client.get("/api/v1/ledger/verify", headers=globex))["ok"]  # one chain, verified whole
