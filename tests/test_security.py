@@ -212,3 +212,35 @@ def test_only_an_admin_manages_users_roles_and_tokens_of_its_own_tenant(sqlite_d
         roles = [json.loads(r.payload) for r in s.execute(select(LedgerRecord).where(
             LedgerRecord.kind == "auth.role")).scalars()]
     assert roles == [{"user": "ivy", "tenant": "acme", "from": "viewer", "to": "compliance_manager"}]
+
+
+def test_database_and_key_files_are_private(tmp_path: Any) -> None:
+    import os
+    import stat
+
+    from dualcheck.ledger.keys import forget_keys, signing_key
+    from dualcheck.ledger.settings import ledger_settings, reset_ledger_settings_cache
+
+    db = Database(f"sqlite:///{tmp_path / 'new' / 'fresh.sqlite3'}")
+    db.check_connection()
+    db.dispose()
+    reset_ledger_settings_cache()
+    forget_keys()
+    signing_key()  # created on first use
+    for path in (tmp_path / "new" / "fresh.sqlite3", ledger_settings().effective_key_file):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    forget_keys()
+
+
+def test_xml_inside_xlsx_with_a_doctype_is_refused() -> None:
+    import io
+    import zipfile
+
+    from dualcheck.errors import BadInput
+    from dualcheck.lists.sources.xlsx import sheet_rows
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("xl/workbook.xml", '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n<workbook/>')
+    with pytest.raises(BadInput, match=r"list\.xlsx.*DOCTYPE|xl/workbook\.xml: line 2: XML with a DOCTYPE"):
+        list(sheet_rows(buffer.getvalue(), "list.xlsx"))

@@ -13,11 +13,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualcheck import __version__
-from dualcheck.api.deps import allow, authenticated, route_policies
+from dualcheck.api.deps import allow, authenticated, resolve_request_identity, route_policies
 from dualcheck.api.routers import (
     auth,
     authority,
@@ -36,6 +37,7 @@ from dualcheck.auth.web import SignInLimiter
 from dualcheck.auth.web import router as web_auth_router
 from dualcheck.config import Settings, get_settings
 from dualcheck.db.engine import Database, get_database
+from dualcheck.db.tenancy import tenant_context
 from dualcheck.errors import BadInput, DualcheckError, NotFound
 from dualcheck.logs import request_id_var
 from dualcheck.web import mount_web
@@ -160,8 +162,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         token = request_id_var.set(rid[:64])
         start = time.perf_counter()
         try:
-            response = await call_next(request)
-        except Exception as exc:
+            # who is acting, once per request; their tenant filters every query the request makes
+            identity = await run_in_threadpool(resolve_request_identity, request)
+            with tenant_context(identity.tenant if identity is not None else None):
+                response = await call_next(request)
+        except Exception as exc:  # errors raised below the routing layer (the body limit)
             response = error_response(request, exc)
         finally:
             request_id_var.reset(token)

@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm import Session
 
-from dualcheck.auth.identity import Identity, resolve_identity
+from dualcheck.auth.identity import SESSION_COOKIE, Identity, resolve_identity
 from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 
@@ -43,11 +43,20 @@ def write_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def request_identity(request: Request) -> Identity | None:
-    """The identity proven by the request's credentials (resolved once per request), or None."""
-    if not hasattr(request.state, "identity"):
+def resolve_request_identity(request: Request) -> Identity | None:
+    """Resolve the request's credentials (the app's middleware does it once per request)."""
+    identity = None
+    if request.headers.get("authorization") or SESSION_COOKIE in request.cookies:
         with get_db(request).session() as session:
-            request.state.identity = resolve_identity(session, request.headers, request.cookies)
+            identity = resolve_identity(session, request.headers, request.cookies)
+    request.state.identity = identity
+    return identity
+
+
+def request_identity(request: Request) -> Identity | None:
+    """The identity proven by the request's credentials, or None."""
+    if not hasattr(request.state, "identity"):
+        return resolve_request_identity(request)
     identity: Identity | None = request.state.identity
     return identity
 

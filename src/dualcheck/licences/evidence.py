@@ -31,7 +31,7 @@ from dualcheck.errors import BadInput
 from dualcheck.ledger import append
 from dualcheck.ledger.canonical import canonical_json, iso_z
 from dualcheck.ledger.export import Selection, export_slice
-from dualcheck.ledger.models import LedgerRecord
+from dualcheck.ledger.models import LedgerRecord, readable_records
 from dualcheck.licences.evidence_html import render_check_html, render_index_html
 from dualcheck.licences.holds import hold_document
 from dualcheck.licences.models import Hold, LicenceMovement, LicenceReservation
@@ -86,7 +86,7 @@ def _record_doc(rec: LedgerRecord) -> dict[str, Any]:
 
 
 def _scope_records(session: Session, selection: Selection) -> list[LedgerRecord]:
-    query = select(LedgerRecord).order_by(LedgerRecord.seq)
+    query = select(LedgerRecord).where(readable_records()).order_by(LedgerRecord.seq)
     if selection.subject:
         query = query.where(LedgerRecord.subject == selection.subject)
     if selection.since:

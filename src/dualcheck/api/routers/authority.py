@@ -52,6 +52,17 @@ def export_denials(include_imported: bool = Query(False), session: Session = Dep
     return exchange.export_document(session, include_imported=include_imported)
 
 
+class ShareIn(BaseModel):
+    shared: bool = True
+
+
+@router.post("/denials/{reference}/share", dependencies=allow(roles.AUTHORITY))
+def share_denial(reference: str, body: ShareIn, session: Session = Depends(write_session),
+                 who: str = Depends(actor)) -> dict[str, Any]:
+    """Share one of our denials with the other authorities on this server (or stop sharing it)."""
+    return service.share_denial(session, reference, shared=body.shared, actor=who)
+
+
 @router.post("/denials/import", dependencies=allow(roles.AUTHORITY))
 def import_denials(document: dict[str, Any] = Body(..., description="An exchange file (version 1)."),
                    session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from dualcheck.ledger import verify
 from dualcheck.ledger.canonical import iso_z
 from dualcheck.ledger.checkpoints import create_checkpoint
 from dualcheck.ledger.export import Selection, checkpoint_document, export_slice, record_document
-from dualcheck.ledger.models import LedgerCheckpoint, LedgerRecord
+from dualcheck.ledger.models import LedgerCheckpoint, LedgerRecord, readable_records
 from dualcheck.ledger.offline import verify_export
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
@@ -38,7 +38,8 @@ def list_records(subject: str | None = Query(None, description="Transaction or o
                  limit: int = Query(100, ge=1, le=1000),
                  session: Session = Depends(db_session)) -> dict[str, Any]:
     """Ledger records, oldest first, with their payloads as stored (canonical JSON)."""
-    query = select(LedgerRecord).where(LedgerRecord.seq > after).order_by(LedgerRecord.seq).limit(limit)
+    query = select(LedgerRecord).where(LedgerRecord.seq > after, readable_records()).order_by(
+        LedgerRecord.seq).limit(limit)
     if subject:
         query = query.where(LedgerRecord.subject == subject)
     if kind:
