@@ -297,3 +297,21 @@ def test_licences_authority_and_review_pages_show_their_domains(web_db: Database
     queue = browser(web_db, "officer").get("/ui/review").text
     item = queue[queue.index("Ivan Petrov") - 400:]
     assert "re-alert" in item and "another Ivan Petrov" in item and 'class="new"' in item
+
+
+def test_another_tenant_sees_none_of_the_holds_checks_or_counterparties(web_db: Database) -> None:
+    from web_support import PASSWORD, add_web_user
+
+    acme = browser(web_db, "compliance_manager", name="acme-cm")
+    page = acme.get(_check(acme).headers["location"])
+    hold_url = re.search(r'href="(/ui/holds/[^"]+)" data-testid="hold-link"', page.text).group(1)  # type: ignore
+    post_form(acme, "/ui/counterparties/preview", files={"file": (
+        "cp.csv", (FIXTURES / "screening" / "counterparties.csv").read_bytes(), "text/csv")})
+    other = browser(web_db)
+    add_web_user(web_db, "compliance_manager", "globex-cm", tenant="globex")
+    other.post("/login", data={"username": "globex-cm", "password": PASSWORD})
+    assert "T-WEB-1" not in other.get("/ui/holds?status=all").text
+    assert "T-WEB-1" not in other.get("/ui/checks").text
+    assert other.get(hold_url).status_code == 404
+    assert post_form(other, f"{hold_url}/release", {"reason": "not mine"}).status_code == 303
+    assert 'data-testid="hold-status">held' in acme.get(hold_url).text

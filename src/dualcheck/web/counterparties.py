@@ -168,8 +168,8 @@ async def store(request: Request, settings: Settings = Depends(get_settings_dep)
 # -- batch runs with live progress ------------------------------------------------------------
 
 class BatchJob:
-    def __init__(self, total: int) -> None:
-        self.total, self.done = total, 0
+    def __init__(self, total: int, tenant: str) -> None:
+        self.total, self.done, self.tenant = total, 0, tenant
         self.run_id: int | None = None
         self.error: str | None = None
         self.finished = threading.Event()
@@ -182,12 +182,14 @@ JOBS: dict[str, BatchJob] = {}
 _job_lock = threading.Lock()
 
 
-def _run_batch(db: Any, job: BatchJob, actor: str) -> None:
+def _run_batch(db: Any, job: BatchJob, actor: str, tenant: str) -> None:
+    from dualcheck.db.tenancy import tenant_context
     from dualcheck.screening.runs import run_screening
     from dualcheck.screening.service import get_index
 
     try:
-        doc = run_screening(db, get_index(db), kind="batch", actor=actor, workers=1, advance=job.advance)
+        with tenant_context(tenant):  # a new thread: the request's tenant does not come along by itself
+            doc = run_screening(db, get_index(db), kind="batch", actor=actor, workers=1, advance=job.advance)
         job.run_id = doc["id"]
     except Exception as exc:  # shown on the progress page; the run wrote nothing
         job.error = str(exc) if isinstance(exc, DualcheckError) else f"the run failed: {exc.__class__.__name__}"
@@ -201,14 +203,14 @@ def start_run(request: Request, user: WebUser = Depends(require("counterparties"
     db = get_db(request)
     with db.session() as session:
         total, _ = cps.list_counterparties(session, limit=1)
-    job = BatchJob(total)
+    job = BatchJob(total, user.tenant)
     job_id = secrets.token_hex(8)
     with _job_lock:
         finished = [k for k, j in JOBS.items() if j.finished.is_set()]
         for key in finished[:max(0, len(finished) - KEEP_JOBS)]:  # keep the latest finished runs' pages
             del JOBS[key]
         JOBS[job_id] = job
-    threading.Thread(target=_run_batch, args=(db, job, user.name), daemon=True, name=f"batch-{job_id}").start()
+    threading.Thread(target=_run_batch, args=(db, job, user.name, user.tenant), daemon=True, name=f"batch-{job_id}").start()
     return redirect(f"/ui/counterparties/jobs/{job_id}")
 
 
@@ -216,7 +218,7 @@ def start_run(request: Request, user: WebUser = Depends(require("counterparties"
 def job_page(request: Request, job_id: str, partial: bool = False,
              user: WebUser = Depends(require("read"))) -> HTMLResponse:
     job = JOBS.get(job_id)
-    if job is None:
+    if job is None or job.tenant != user.tenant:
         return page(request, "refused.html", title="Not found", error="no such batch run", missing=True,
                     status_code=404)
     template = "job_progress.html" if partial or request.headers.get("hx-request") else "job.html"
