@@ -210,7 +210,8 @@ def start_run(request: Request, user: WebUser = Depends(require("counterparties"
         for key in finished[:max(0, len(finished) - KEEP_JOBS)]:  # keep the latest finished runs' pages
             del JOBS[key]
         JOBS[job_id] = job
-    threading.Thread(target=_run_batch, args=(db, job, user.name, user.tenant), daemon=True, name=f"batch-{job_id}").start()
+    threading.Thread(target=_run_batch, args=(db, job, user.name, user.tenant), daemon=True,
+                     name=f"batch-{job_id}").start()
     return redirect(f"/ui/counterparties/jobs/{job_id}")
 
 
