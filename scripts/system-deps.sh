@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # System packages the Python dependencies need to build where no wheel exists
-# (PyICU, used by followthemoney's name normalisation, compiles against libicu).
+# (PyICU, used by followthemoney's name normalisation, compiles against libicu), and the browser
+# the web application's tests run in.
 set -euo pipefail
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists icu-i18n 2>/dev/null || missing+=(libicu-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# the web application's end-to-end tests drive Debian's headless Chromium through its driver
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "system-deps: installing ${missing[*]} from Debian packages" >&2
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

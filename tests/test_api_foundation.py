@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_support import auth_headers
 from dualcheck import __version__
 from dualcheck.api.app import create_app
 from dualcheck.config import Settings
@@ -54,8 +55,10 @@ def test_unmigrated_database_is_reported_degraded(tmp_path: Path) -> None:
 def test_landing_page_and_openapi(sqlite_db: Database) -> None:
     with _client(sqlite_db) as client:
         page = client.get("/")
-        spec = client.get("/api/v1/openapi.json")
-    assert page.status_code == 200 and "dualcheck" in page.text and "/api/v1/docs" in page.text
+        anonymous = client.get("/api/v1/openapi.json")
+        spec = client.get("/api/v1/openapi.json", headers=auth_headers(sqlite_db, "viewer"))
+    assert page.status_code == 200 and "dualcheck" in page.text and "/login" in page.text
+    assert anonymous.status_code == 401
     assert spec.status_code == 200 and spec.json()["info"]["title"] == "dualcheck"
 
 

@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from auth_support import api_client
 from cli_support import run_cli as _cli
-from dualcheck.api.app import create_app
 from dualcheck.authority import exchange, service, stats
 from dualcheck.authority.matching import code_relation, lookback_start, name_score
 from dualcheck.authority.models import Application, DenialNotification
 from dualcheck.authority.parsing import parse_application, read_json
-from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
 from dualcheck.ledger.models import LedgerRecord
@@ -284,11 +282,10 @@ def test_cli_end_to_end(sqlite_db: Database, settings_for, capsys, tmp_path: Pat
 
 
 def test_api_end_to_end(any_db: Database) -> None:
-    with TestClient(create_app(Settings(database_url=any_db.url), any_db)) as client:
-        headers = {"X-Dualcheck-Actor": "officer-api"}
-        r = client.post("/api/v1/authority/denials/import", json=read_json(DENIALS), headers=headers)
+    with api_client(any_db, "authority_officer", "nl-authority", user="officer-api") as client:
+        r = client.post("/api/v1/authority/denials/import", json=read_json(DENIALS))
         assert r.status_code == 200 and r.json()["added"] == 5
-        r = client.post("/api/v1/authority/applications", json=read_json(NEAR), headers=headers)
+        r = client.post("/api/v1/authority/applications", json=read_json(NEAR))
         assert r.status_code == 201 and r.json()["check"]["warnings"] == [DE_WARNING]
         r = client.post("/api/v1/authority/applications", json=_app_doc(reference="X", items=[]))
         assert r.status_code == 422 and "field 'items'" in r.json()["detail"]

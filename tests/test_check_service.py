@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from auth_support import api_client
 from check_scenario_support import mismatches, read, scenario_files
 from dualcheck.api.app import create_app
 from dualcheck.check.models import StoredCheck
@@ -253,8 +254,8 @@ def test_cli_answers_the_contract_format(sqlite_db: Database, settings_for: Any,
 
 def test_api_post_and_get(sqlite_db: Database, settings_for: Any) -> None:
     settings = settings_for(sqlite_db)
-    client = TestClient(create_app(settings, sqlite_db))
-    response = client.post("/api/v1/checks", json=_transaction(), headers={"x-dualcheck-actor": "erp"})
+    client = api_client(sqlite_db, "officer", user="erp", settings=settings)
+    response = client.post("/api/v1/checks", json=_transaction())
     assert response.status_code == 200, response.text
     doc = response.json()
     assert doc["transaction_id"] == "T-SERVICE-1"
@@ -302,7 +303,7 @@ def test_scenarios_through_the_cli_and_the_api(loaded_db: Database, settings_for
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """The contract's two doors give the scenario answers too (scenarios without stated hits)."""
     settings = settings_for(loaded_db)
-    client = TestClient(create_app(settings, loaded_db))
+    client = api_client(loaded_db, "officer", settings=settings)
     failures = {}
     for path in scenario_files():
         doc = read(path)

@@ -321,12 +321,10 @@ def test_cli_benches_write_the_contract_json(loaded_db: Database, settings_for, 
 
 
 def test_api_browse_classify_check(loaded_db: Database) -> None:
-    from fastapi.testclient import TestClient
-
-    from dualcheck.api.app import create_app
+    from auth_support import api_client
     from dualcheck.config import Settings
 
-    client = TestClient(create_app(Settings(), loaded_db))
+    client = api_client(loaded_db, "officer", settings=Settings())
     shown = client.get("/api/v1/controls/provisions/6A005.a.6", params={"depth": 1}).json()
     assert shown["code"] == "6A005.a.6" and [s["code"] for s in shown["subtree"]] == ["6A005.a.6.a", "6A005.a.6.b"]
     assert client.get("/api/v1/controls/provisions/9Z999").status_code == 404
@@ -349,21 +347,18 @@ def test_loads_and_reads_back_on_postgresql(pg_db: Database, data_dir: Path) -> 
 
 
 def test_api_product_register_records_decisions(loaded_db: Database) -> None:
-    from fastapi.testclient import TestClient
-
-    from dualcheck.api.app import create_app
+    from auth_support import api_client
     from dualcheck.config import Settings
 
-    client = TestClient(create_app(Settings(), loaded_db))
-    headers = {"x-dualcheck-actor": "officer-1"}
+    client = api_client(loaded_db, "officer", user="officer-1", settings=Settings())
     put = client.put("/api/v1/controls/items", json={"sku": "VPN-9", "description": "VPN gateway",
-                                                      "parameters": {"throughput": "10 Gb/s"}}, headers=headers)
+                                                      "parameters": {"throughput": "10 Gb/s"}})
     assert put.status_code == 200
     bad = client.post("/api/v1/controls/items/VPN-9/classifications",
-                      json={"codes": ["5A099.z"], "rationale": "typo"}, headers=headers)
+                      json={"codes": ["5A099.z"], "rationale": "typo"})
     assert bad.status_code == 422 and "unknown control code" in bad.json()["detail"]
     ok = client.post("/api/v1/controls/items/VPN-9/classifications",
-                     json={"codes": ["5a002 a"], "rationale": "AES-256, not mass market"}, headers=headers).json()
+                     json={"codes": ["5a002 a"], "rationale": "AES-256, not mass market"}).json()
     assert ok["codes"] == ["5A002.a"] and ok["decided_by"] == "officer-1"
     assert ok["control_list_version"].startswith("eu-annex-i:2025-11-15")
     item = client.get("/api/v1/controls/items/VPN-9").json()

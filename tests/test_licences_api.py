@@ -12,7 +12,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from dualcheck.api.app import create_app
+from auth_support import api_client, auth_headers
 from dualcheck.db.engine import Database
 from ledger_support import ledger_env
 from licences_support import FIXTURES
@@ -22,14 +22,10 @@ __all__ = ["ledger_env"]
 
 @pytest.fixture
 def client(any_db: Database, settings_for: Any, ledger_env: pytest.MonkeyPatch) -> TestClient:
-    return TestClient(create_app(settings_for(any_db), any_db))
+    return api_client(any_db, "compliance_manager", settings=settings_for(any_db))
 
 
-def _as(actor: str) -> dict[str, str]:
-    return {"X-Dualcheck-Actor": actor}
-
-
-def test_licence_use_holds_evidence_and_ledger_over_http(client: TestClient) -> None:
+def test_licence_use_holds_evidence_and_ledger_over_http(client: TestClient, any_db: Database) -> None:
     for doc in yaml.safe_load((FIXTURES / "licences.yaml").read_text())["licences"]:
         r = client.post("/api/v1/licences", json=json.loads(json.dumps(doc, default=str)))
         assert r.status_code == 201, r.text
@@ -45,18 +41,26 @@ def test_licence_use_holds_evidence_and_ledger_over_http(client: TestClient) -> 
     usage = client.get("/api/v1/licences/TEST-IND-0001").json()
     assert usage["lines"][0]["quantity"]["used"] == "10"
 
+    carol = auth_headers(any_db, "officer", user="carol")
+    alice = auth_headers(any_db, "compliance_manager", user="alice")
+    bob = auth_headers(any_db, "compliance_manager", user="bob")
     hold = client.post("/api/v1/holds", json={"transaction_id": "TX-TEST-1", "outcome": "PROHIBITED",
-                                              "reasons": [{"detail": "listed party"}]}, headers=_as("check")).json()
-    decision = {"role": "compliance_manager", "reason": "false positive, documented"}
-    assert client.post(f"/api/v1/holds/{hold['id']}/release", json=decision, headers=_as("alice")).status_code == 403
-    for officer in ("alice", "bob"):
-        client.post("/api/v1/holds/roles", json={"officer": officer, "role": "compliance_manager"},
-                    headers=_as("admin"))
-    first = client.post(f"/api/v1/holds/{hold['id']}/release", json=decision, headers=_as("alice"))
+                                              "reasons": [{"detail": "listed party"}]}, headers=carol).json()
+    decision = {"reason": "false positive, documented"}
+    # an officer may place holds but not override a PROHIBITED one; claiming another role does not help
+    assert client.post(f"/api/v1/holds/{hold['id']}/release", json=decision, headers=carol).status_code == 403
+    assert client.post(f"/api/v1/holds/{hold['id']}/release", json={**decision, "role": "compliance_manager"},
+                       headers=carol).status_code == 403
+    # only an admin grants roles
+    r = client.post("/api/v1/holds/roles", json={"officer": "carol", "role": "compliance_manager"}, headers=alice)
+    assert r.status_code == 403
+    first = client.post(f"/api/v1/holds/{hold['id']}/release", json=decision, headers=alice)
     assert first.json()["status"] == "awaiting_second"
-    assert client.post(f"/api/v1/holds/{hold['id']}/release", json=decision, headers=_as("alice")).status_code == 403
-    assert client.post(f"/api/v1/holds/{hold['id']}/release", json=decision,
-                       headers=_as("bob")).json()["status"] == "released"
+    assert client.post(f"/api/v1/holds/{hold['id']}/release", json=decision, headers=alice).status_code == 403
+    second = client.post(f"/api/v1/holds/{hold['id']}/release", json=decision, headers=bob).json()
+    assert second["status"] == "released"
+    assert [(d["actor"], d["role"]) for d in second["decisions"]] == [("alice", "compliance_manager"),
+                                                                      ("bob", "compliance_manager")]
 
     pack = client.post("/api/v1/evidence", params={"transaction_id": "TX-TEST-1"})
     assert pack.status_code == 200 and pack.headers["content-type"] == "application/zip"

@@ -121,14 +121,11 @@ def test_older_snapshot_loaded_later_does_not_become_current(sqlite_db: Database
 
 
 def test_api_versions_entity_and_diff(sqlite_db: Database, tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-
-    from dualcheck.api.app import create_app
-    from dualcheck.config import Settings
+    from auth_support import api_client
 
     (first,) = _load(sqlite_db, OFAC_SET)
     (second,) = _load(sqlite_db, _modified_copy(tmp_path), published=None)
-    with TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db)) as client:
+    with api_client(sqlite_db, "viewer") as client:
         status = client.get("/api/v1/lists").json()["lists"]
         versions = client.get("/api/v1/lists/versions", params={"name": "us-ofac-sdn"}).json()["versions"]
         entity = client.get("/api/v1/lists/entities/us-ofac-sdn-200").json()

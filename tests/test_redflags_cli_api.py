@@ -7,12 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from auth_support import api_client
 from cli_support import run_cli as _cli
-from dualcheck.api.app import create_app
-from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 from dualcheck.ledger import verify
 from dualcheck.ledger.models import LedgerRecord
@@ -88,8 +86,8 @@ def test_cli_scan_bad_row_writes_nothing(sqlite_db: Database, settings_for, caps
 
 def test_api_post_redflags(any_db: Database) -> None:
     doc = json.loads((FIX / "diversion.json").read_text(encoding="utf-8"))
-    with TestClient(create_app(Settings(database_url=any_db.url), any_db)) as client:
-        r = client.post("/api/v1/redflags", json=doc, headers={"X-Dualcheck-Actor": "officer-1"})
+    with api_client(any_db, "officer", user="officer-1") as client:
+        r = client.post("/api/v1/redflags", json=doc)
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["highest_severity"] == "high" and body["ledger_seq"] >= 1

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from dualcheck.api.app import create_app
+from auth_support import api_client
 from dualcheck.db.engine import Database
 from dualcheck.ledger.chain import iter_records
 from dualcheck.risk.model import train_model
@@ -34,7 +33,7 @@ def _records() -> list[dict[str, Any]]:
 
 def test_score_batch_over_http(tmp_path: Path, sqlite_db: Database, settings_for: Any,
                                monkeypatch: pytest.MonkeyPatch) -> None:
-    client = TestClient(create_app(settings_for(sqlite_db), sqlite_db))
+    client = api_client(sqlite_db, "officer", settings=settings_for(sqlite_db))
     monkeypatch.setenv("DUALCHECK_RISK_MODEL", str(tmp_path / "absent.model"))
     r = client.post("/api/v1/risk/score", json={"declarations": _records()})
     assert r.status_code == 400 and "no risk model deployed" in r.json()["detail"]

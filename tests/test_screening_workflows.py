@@ -8,14 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from auth_support import api_client
 from cli_support import run_cli as _cli
 from dualcheck import ledger
-from dualcheck.api.app import create_app
-from dualcheck.config import Settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
 from dualcheck.ledger.models import LedgerRecord
@@ -220,7 +218,7 @@ def test_bench_commands_contract(sqlite_db: Database, settings_for, capsys, tmp_
 
 def test_api_screening_counterparties_decisions_and_runs(sqlite_db: Database) -> None:
     _load(sqlite_db, "parties_2025-01-01.ftm.json")
-    client = TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db))
+    client = api_client(sqlite_db, "officer")
     one = client.post("/api/v1/screen", json={"name": "Ivan Petrov", "schema": "Person", "country": "RU"})
     assert one.status_code == 200 and one.json()["hits"][0]["entity_id"] == "tl-p1"
     batch = client.post("/api/v1/screen/batch", json={"queries": [{"name": "Ivan Petrov"}, {"name": "Ocean Pearl"}]})

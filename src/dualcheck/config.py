@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    cookie_secure: bool = Field(default=False, description="Mark the session cookie Secure even over plain "
+                                                              "HTTP (set it behind a TLS-terminating proxy).")
+    max_request_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
     actor: str = Field(default_factory=lambda: os.environ.get("USER") or "system",
                        description="Who is acting, recorded in the ledger for CLI work.")
 

@@ -21,6 +21,7 @@ from dualcheck import ledger
 from dualcheck.authority.models import DenialNotification
 from dualcheck.authority.parsing import DenialInput, parse_denial
 from dualcheck.db.base import utcnow
+from dualcheck.db.tenancy import owned_here
 from dualcheck.errors import BadInput
 
 FORMAT = "dualcheck.authority.denials"
@@ -52,7 +53,9 @@ def fingerprint(record: dict[str, Any]) -> str:
 
 
 def export_document(session: Session, *, include_imported: bool = False) -> dict[str, Any]:
-    query = select(DenialNotification).order_by(DenialNotification.issuing_state, DenialNotification.reference)
+    # ours: the denials another authority shares with us are theirs to exchange
+    query = select(DenialNotification).where(owned_here(DenialNotification)).order_by(
+        DenialNotification.issuing_state, DenialNotification.reference)
     if not include_imported:
         query = query.where(DenialNotification.origin == "own")
     rows = list(session.execute(query).scalars())
@@ -105,7 +108,8 @@ def import_denials(session: Session, denials: list[DenialInput], *, actor: str, 
     """Store the parsed records in the caller's transaction: added, updated, unchanged, kept (our own)."""
     counts = {"added": 0, "updated": 0, "unchanged": 0, "kept_own": 0}
     changed: list[str] = []
-    held = {(r.issuing_state, r.reference): r for r in session.execute(select(DenialNotification)).scalars()}
+    held = {(r.issuing_state, r.reference): r
+            for r in session.execute(select(DenialNotification).where(owned_here(DenialNotification))).scalars()}
     for d in denials:
         record = _record_of(d)
         fp = fingerprint(record)

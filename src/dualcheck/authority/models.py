@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ColumnElement, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dualcheck.db.base import Base, JSONDoc, UTCDateTime, utcnow
+from dualcheck.db.tenancy import TenantOwned
 
 
 class _Transaction:
@@ -27,13 +28,14 @@ class _Transaction:
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
 
 
-class Application(_Transaction, Base):
+class Application(_Transaction, TenantOwned, Base):
     """An application for an individual authorisation received by a licensing authority."""
 
     __tablename__ = "authority_applications"
+    __table_args__ = (UniqueConstraint("tenant", "reference", name="uq_authority_applications_tenant_reference"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    reference: Mapped[str] = mapped_column(String(100))  # unique per tenant (authority)
     authority_state: Mapped[str] = mapped_column(String(2))  # the Member State deciding on it
     applicant: Mapped[str] = mapped_column(Text)
     received_on: Mapped[dt.date] = mapped_column(Date)
@@ -60,11 +62,12 @@ class ApplicationDecision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DenialNotification(_Transaction, Base):
+class DenialNotification(_Transaction, TenantOwned, Base):
     """A denial notified under Art. 16: our own (created by a denial decision) or imported from another state."""
 
     __tablename__ = "authority_denials"
-    __table_args__ = (UniqueConstraint("issuing_state", "reference", name="uq_authority_denials_issuing_state"),)
+    __table_args__ = (UniqueConstraint("tenant", "issuing_state", "reference",
+                                       name="uq_authority_denials_tenant_issuing_state"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     issuing_state: Mapped[str] = mapped_column(String(2))
@@ -75,5 +78,11 @@ class DenialNotification(_Transaction, Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     origin: Mapped[str] = mapped_column(String(16))  # own | imported
     fingerprint: Mapped[str] = mapped_column(String(64))  # of the exchanged record, to make re-imports no-ops
+    # an own denial the authority shares: readable (never writable) by every other tenant
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @classmethod
+    def visible_to(cls, tenant: str) -> ColumnElement[bool]:
+        return (cls.tenant == tenant) | cls.shared.is_(True)

@@ -14,6 +14,7 @@ from dualcheck.authority.exchange import denial_record, fingerprint
 from dualcheck.authority.models import Application, ApplicationDecision, DenialNotification
 from dualcheck.authority.parsing import ApplicationInput
 from dualcheck.db.base import utcnow
+from dualcheck.db.tenancy import owned_here
 from dualcheck.errors import BadInput, NotFound
 
 OUTCOMES = ("granted", "denied", "withdrawn")
@@ -213,11 +214,7 @@ def decide(session: Session, reference: str, outcome: str, *, reason: str, actor
 
 def revoke_denial(session: Session, reference: str, *, actor: str, reason: str) -> dict[str, Any]:
     """Revoke one of our own denials (it stays in the exchange, flagged revoked)."""
-    row = session.execute(select(DenialNotification).where(DenialNotification.reference == reference,
-                                                           DenialNotification.origin == "own")
-                          ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"own denial {reference!r} not found")
+    row = _own_denial(session, reference)
     if row.revoked:
         raise BadInput(f"denial {reference!r} is already revoked", location="reference")
     row.revoked = True
@@ -226,3 +223,24 @@ def revoke_denial(session: Session, reference: str, *, actor: str, reason: str) 
     ledger.append(session, "authority.denial_revoked", {"issuing_state": row.issuing_state, "reference": reference,
                                                         "reason": reason}, actor=actor, subject=reference)
     return denial_record(row)
+
+
+def _own_denial(session: Session, reference: str) -> DenialNotification:
+    row = session.execute(select(DenialNotification).where(DenialNotification.reference == reference,
+                                                           DenialNotification.origin == "own",
+                                                           owned_here(DenialNotification))).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"own denial {reference!r} not found")
+    return row
+
+
+def share_denial(session: Session, reference: str, *, shared: bool, actor: str) -> dict[str, Any]:
+    """Let every other tenant (the other Member States' authorities on this server) read one of our
+    own denials, so their essentially-identical checks find it; or stop sharing it."""
+    row = _own_denial(session, reference)
+    if row.shared != shared:
+        row.shared = shared
+        row.updated_at = utcnow()
+        ledger.append(session, "authority.denial_shared", {"issuing_state": row.issuing_state, "reference": reference,
+                                                           "shared": shared}, actor=actor, subject=reference)
+    return {**denial_record(row), "shared": row.shared}

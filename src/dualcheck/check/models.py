@@ -9,9 +9,10 @@ from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dualcheck.db.base import Base, JSONDoc, UTCDateTime
+from dualcheck.db.tenancy import TenantOwned
 
 
-class StoredCheck(Base):
+class StoredCheck(TenantOwned, Base):
     __tablename__ = "checks"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -88,14 +88,9 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
     if not store:
         return result
     input_sha = hashlib.sha256(canonical_json(doc).encode()).hexdigest()
-    result_sha = hashlib.sha256(canonical_json(result).encode()).hexdigest()
     with db.write_session() as session:
-        record = append(session, "check", {
-            "check_id": check_id, "transaction_id": tx.id, "outcome": det.outcome.value,
-            "as_of": when.isoformat(), "input_sha256": input_sha, "result_sha256": result_sha,
-            "authorisations": det.authorisations, "data_versions": versions, "settings": settings,
-        }, actor=actor, subject=tx.id or check_id)
         held = [r.to_dict() for r in det.holds]
+        # the hold is placed first so that the answer's hash, in the check's ledger record, covers it
         if det.outcome not in (Outcome.NO_LICENCE_REQUIRED, Outcome.GENERAL_AUTHORISATION):
             # the officer reviewing the hold sees the high red flags next to the legal reasons
             reasons = [r.to_dict() for r in det.reasons]
@@ -109,6 +104,12 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
         elif flags["highest_severity"] == "high":
             result["hold"] = place_hold_if_available(session, tx, check_id, "RED_FLAGS",
                                                      red_flag_reasons(flags["flags"]), actor)
+        result_sha = hashlib.sha256(canonical_json(result).encode()).hexdigest()
+        record = append(session, "check", {
+            "check_id": check_id, "transaction_id": tx.id, "outcome": det.outcome.value,
+            "as_of": when.isoformat(), "input_sha256": input_sha, "result_sha256": result_sha,
+            "authorisations": det.authorisations, "data_versions": versions, "settings": settings,
+        }, actor=actor, subject=tx.id or check_id)
         save_check(session, {
             "id": check_id, "transaction_id": tx.id, "outcome": det.outcome.value, "as_of": when,
             "created_at": utcnow(), "actor": actor, "input_sha256": input_sha, "rule_set_version": rules.version,

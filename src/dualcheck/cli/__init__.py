@@ -11,6 +11,7 @@ import sys
 import typer
 
 from dualcheck import __version__
+from dualcheck.cli import auth as auth_cli
 from dualcheck.cli import authority as authority_cli
 from dualcheck.cli import bench, db, ledger, serve, setup
 from dualcheck.cli import check as check_cli
@@ -72,6 +73,8 @@ bench.app.command("redflags")(redflags_cli.bench_redflags)
 app.add_typer(authority_cli.app, name="authority")
 bench.app.command("authority")(authority_cli.bench_authority)
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(auth_cli.users_app, name="users")
+app.add_typer(auth_cli.tokens_app, name="tokens")
 bench.app.command("risk")(risk_cli.bench_risk)
 
 

@@ -13,7 +13,17 @@ from typing import Any
 
 import typer
 
-from dualcheck.cli.common import FormatOption, OutputFormat, console, database, date_option, emit, emit_json, settings
+from dualcheck.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    database,
+    date_option,
+    emit,
+    emit_json,
+    err_console,
+    settings,
+)
 from dualcheck.errors import BadInput
 
 licences_app = typer.Typer(help="Licences, their balances, reservations, use and reports.", no_args_is_help=True)
@@ -321,3 +331,31 @@ def evidence_pack_cmd(output: Path = typer.Option(..., "--output", "-o", help="Z
     output.write_bytes(data)
     console.print(f"evidence pack {output}: {len(manifest['checks'])} checks, "
                   f"{manifest['ledger_records']} ledger records, {len(manifest['files'])} files", highlight=False)
+
+
+@evidence_app.command("verify")
+def evidence_verify_cmd(pack: Path = typer.Argument(..., help="Evidence pack: the ZIP or its unpacked folder."),
+                        public_key: Path | None = typer.Option(None, "--public-key",
+                                                               help="The exporter's public key (PEM) you trust.")
+                        ) -> None:
+    """Verify an evidence pack offline: ledger slice, manifest, and every check report against its
+    ledger record. Exit 1 naming the first failure."""
+    import zipfile
+
+    from dualcheck.ledger.offline import read_pack, verify_pack
+
+    try:
+        files = read_pack(pack)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise BadInput(f"not a readable evidence pack ({exc})", source=str(pack)) from None
+    try:
+        trusted = public_key.read_bytes() if public_key else None
+    except OSError as exc:
+        raise BadInput(f"cannot read ({exc.strerror})", source=str(public_key)) from None
+    result = verify_pack(files, trusted)
+    for note in result.notes:
+        err_console.print(f"note: {note}", highlight=False)
+    if not result.ok:
+        err_console.print(result.summary(), highlight=False)
+        raise typer.Exit(1)
+    console.print(result.summary(), highlight=False)

@@ -7,6 +7,7 @@ a lock upgrade failure. PostgreSQL is used as is.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,15 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _create_private_file(path: str | None) -> None:
+    """A new SQLite database file is created readable by its owner only (0600); SQLite gives its
+    -wal and -shm files the same permissions."""
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 class Database:
     """One database: an engine, a session factory and helpers. Cheap to share between threads."""
 
@@ -51,6 +61,7 @@ class Database:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
         self.engine = create_engine(url, **kwargs)
         if self.kind == "sqlite":
+            _create_private_file(self.engine.url.database)
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.kind == "sqlite" \

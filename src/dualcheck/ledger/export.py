@@ -23,7 +23,7 @@ from dualcheck.errors import BadInput, NotFound
 from dualcheck.ledger.canonical import iso_z
 from dualcheck.ledger.checkpoints import create_checkpoint, latest_checkpoint
 from dualcheck.ledger.merkle import Frontier, MerkleTree
-from dualcheck.ledger.models import LedgerCheckpoint, LedgerRecord
+from dualcheck.ledger.models import LedgerCheckpoint, LedgerRecord, readable_records
 from dualcheck.ledger.offline import EXPORT_FORMAT
 
 
@@ -44,7 +44,7 @@ class Selection:
 def select_records(session: Session, selection: Selection) -> list[LedgerRecord]:
     if not any((selection.subject, selection.counterparty, selection.since, selection.until)):
         raise BadInput("choose what to export: a transaction, a counterparty or a date range", location="selection")
-    query = select(LedgerRecord).order_by(LedgerRecord.seq)
+    query = select(LedgerRecord).where(readable_records()).order_by(LedgerRecord.seq)
     if selection.subject:
         query = query.where(LedgerRecord.subject == selection.subject)
     if selection.counterparty:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, ColumnElement, Integer, String, Text, or_, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dualcheck.db.base import Base, UTCDateTime
+from dualcheck.db.tenancy import DEFAULT_TENANT, acting_tenant, tenant_for_new_rows
 
 SeqType = BigInteger().with_variant(Integer, "sqlite")
 
@@ -24,6 +25,19 @@ class LedgerRecord(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # whose record it is, for reading (outside the hashed content; records before tenants: NULL = default)
+    tenant: Mapped[str | None] = mapped_column(String(64), index=True, default=tenant_for_new_rows)
+
+
+def readable_records() -> ColumnElement[bool]:
+    """The records the acting tenant may read (every record for the operator). The chain is one for
+    all tenants, so this is applied where records are listed or exported, never to verification."""
+    tenant = acting_tenant()
+    if tenant is None:
+        return true()
+    if tenant == DEFAULT_TENANT:
+        return or_(LedgerRecord.tenant == tenant, LedgerRecord.tenant.is_(None))
+    return LedgerRecord.tenant == tenant
 
 
 class LedgerHead(Base):

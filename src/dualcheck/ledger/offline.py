@@ -13,6 +13,11 @@ What it checks, for an export document (format ``dualcheck-ledger-export/1``):
    Ed25519 signature by the public key the auditor trusts (given separately; the key embedded in
    the export is only used when none is given, and the report says so).
 The first failure is named by the record's sequence number.
+
+For a whole evidence pack (the ZIP or its unpacked folder), ``verify_pack`` also checks every file
+against ``manifest.json`` and every check report ``checks/*.json`` against the ``result_sha256`` of
+its ``check`` record in the proven ledger slice (the report as answered, hold included): a changed
+report, a removed record or a checkpoint signed by another key all fail.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ import base64
 import hashlib
 import json
 import sys
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 EXPORT_FORMAT = "dualcheck-ledger-export/1"
@@ -193,19 +200,74 @@ def verify_export(doc: dict[str, Any], trusted_pem: bytes | None = None) -> Expo
     return ExportVerification(True, count, checkpoint_seq=size, key_id=key_id, notes=notes)
 
 
+def read_pack(path: str | Path) -> dict[str, bytes]:
+    """The files of an evidence pack, from its ZIP or its unpacked folder (name -> bytes)."""
+    path = Path(path)
+    if path.is_dir():
+        return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist() if not name.endswith("/")}
+
+
+def verify_pack(files: dict[str, bytes], trusted_pem: bytes | None = None) -> ExportVerification:
+    """Check an evidence pack: the ledger slice (as ``verify_export``), the manifest's file hashes,
+    and each check report against the hash in its proven ledger record."""
+    try:
+        manifest = json.loads(files["manifest.json"])
+        export = json.loads(files["ledger-export.json"])
+    except (KeyError, ValueError):
+        return _fail(0, None, "manifest.json or ledger-export.json missing or not JSON")
+    result = verify_export(export, trusted_pem)
+    if not result.ok:
+        return result
+    listed = manifest.get("files", {}) if isinstance(manifest, dict) else {}
+    for name, data in sorted(files.items()):
+        if name == "manifest.json":
+            continue
+        if name not in listed:
+            return _fail(result.records, None, f"{name} is not listed in manifest.json")
+        if hashlib.sha256(data).hexdigest() != listed[name]:
+            return _fail(result.records, None, f"{name} differs from its SHA-256 in manifest.json")
+    missing = sorted(set(listed) - set(files))
+    if missing:
+        return _fail(result.records, None, f"{missing[0]} is listed in manifest.json but missing")
+    proven: dict[str, tuple[int, str]] = {}
+    for rec in export.get("records", []):
+        if rec.get("kind") == "check":
+            payload = json.loads(rec["payload"])
+            proven[str(payload.get("check_id"))] = (int(rec["seq"]), str(payload.get("result_sha256")))
+    reports = sorted(n for n in files if n.startswith("checks/") and n.endswith(".json"))
+    for name in reports:
+        try:
+            check_id = str(json.loads(files[name])["check_id"])
+        except (ValueError, KeyError, TypeError):
+            return _fail(result.records, None, f"{name}: not a check report")
+        if check_id not in proven:
+            return _fail(result.records, None, f"{name}: no proven ledger record of check {check_id}")
+        seq, expected = proven[check_id]
+        if hashlib.sha256(files[name]).hexdigest() != expected:
+            return _fail(result.records, seq, f"{name} does not match the result_sha256 of its ledger record")
+    result.notes.append(f"{len(reports)} check reports match their ledger records; "
+                        f"{len(listed)} files match manifest.json")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Verify a dualcheck ledger export offline.")
-    parser.add_argument("export", help="ledger export JSON file")
+    parser = argparse.ArgumentParser(description="Verify a dualcheck ledger export, or a whole evidence pack "
+                                                 "(ZIP or unpacked folder), offline.")
+    parser.add_argument("export", help="ledger export JSON file, or evidence pack (.zip or folder)")
     parser.add_argument("--public-key", help="the exporter's Ed25519 public key (PEM) you trust")
     args = parser.parse_args(argv)
     try:
-        with open(args.export, encoding="utf-8") as fh:
-            doc = json.load(fh)
         trusted = open(args.public_key, "rb").read() if args.public_key else None  # noqa: SIM115
-    except (OSError, ValueError) as exc:
+        if Path(args.export).is_dir() or zipfile.is_zipfile(args.export):
+            result = verify_pack(read_pack(args.export), trusted)
+        else:
+            with open(args.export, encoding="utf-8") as fh:
+                result = verify_export(json.load(fh), trusted)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
         sys.stderr.write(f"verify_export: {exc}\n")
         return 2
-    result = verify_export(doc, trusted)
     for note in result.notes:
         sys.stderr.write(f"note: {note}\n")
     (sys.stdout if result.ok else sys.stderr).write(result.summary() + "\n")

@@ -31,7 +31,7 @@ from dualcheck.errors import BadInput
 from dualcheck.ledger import append
 from dualcheck.ledger.canonical import canonical_json, iso_z
 from dualcheck.ledger.export import Selection, export_slice
-from dualcheck.ledger.models import LedgerRecord
+from dualcheck.ledger.models import LedgerRecord, readable_records
 from dualcheck.licences.evidence_html import render_check_html, render_index_html
 from dualcheck.licences.holds import hold_document
 from dualcheck.licences.models import Hold, LicenceMovement, LicenceReservation
@@ -42,10 +42,10 @@ Scope: {scope}
 Every record in ledger-export.json is proven against a checkpoint signed with the exporter's
 Ed25519 key (key id {key_id}). To verify without trusting the exporter's server:
   1. obtain the exporter's public key through a separate channel and compare its key id;
-  2. run: python verify_export.py ledger-export.json --public-key <that key>.pem
-     (or: dualcheck ledger verify-export ledger-export.json --public-key <that key>.pem);
-  3. compare the SHA-256 of each file with manifest.json; for each check report, its SHA-256
-     equals the result_sha256 in the proven ledger record of kind "check" (manifest: checks).
+  2. run, in the unpacked folder: python verify_export.py . --public-key <that key>.pem
+     (or: dualcheck evidence verify PACK.zip --public-key <that key>.pem). It checks the ledger
+     slice, the SHA-256 of each file against manifest.json, and that each check report's SHA-256
+     equals the result_sha256 in the proven ledger record of kind "check".
 """
 
 
@@ -69,15 +69,10 @@ def _check_reports(session: Session, transaction_id: str | None,
         for summary in store.checks_for_transaction(session, transaction_id):
             report = store.get_check(session, summary["check_id"])
             seq, payload = in_ledger.get(summary["check_id"], (0, {}))
+            # the whole answer as given, hold included, is what the check hashed into its record
             digest = hashlib.sha256(canonical_json(report).encode("utf-8")).hexdigest()
-            # The check hashes its answer before it adds the hold it placed (which has its own ledger
-            # record), so the stored report may carry a "hold" key the hash does not cover.
-            hashed = {k: v for k, v in report.items() if k != "hold"}
-            hashed_digest = hashlib.sha256(canonical_json(hashed).encode("utf-8")).hexdigest()
-            matched = payload.get("result_sha256") in (digest, hashed_digest)
             reports.append({"check_id": summary["check_id"], "ledger_seq": seq or None, "report": report,
-                            "report_sha256": digest, "matches_ledger": matched,
-                            "hash_excludes": ["hold"] if matched and payload.get("result_sha256") != digest else []})
+                            "report_sha256": digest, "matches_ledger": payload.get("result_sha256") == digest})
     if not reports:
         for check_id, (seq, payload) in in_ledger.items():
             reports.append({"check_id": check_id, "ledger_seq": seq, "report": payload, "report_sha256": None,
@@ -91,7 +86,7 @@ def _record_doc(rec: LedgerRecord) -> dict[str, Any]:
 
 
 def _scope_records(session: Session, selection: Selection) -> list[LedgerRecord]:
-    query = select(LedgerRecord).order_by(LedgerRecord.seq)
+    query = select(LedgerRecord).where(readable_records()).order_by(LedgerRecord.seq)
     if selection.subject:
         query = query.where(LedgerRecord.subject == selection.subject)
     if selection.since:
@@ -167,8 +162,7 @@ def build_evidence_pack(session: Session, *, transaction_id: str | None = None, 
     files["README.txt"] = README.format(version=__version__, created=iso_z(created), scope=json.dumps(scope),
                                         key_id=export["checkpoint"]["key_id"]).encode("utf-8")
     manifest = {"format": "dualcheck-evidence-pack/1", "created_at": iso_z(created), "scope": scope,
-                "checks": [{k: c.get(k) for k in ("check_id", "ledger_seq", "report_sha256", "matches_ledger",
-                                                  "hash_excludes")}
+                "checks": [{k: c.get(k) for k in ("check_id", "ledger_seq", "report_sha256", "matches_ledger")}
                            for c in checks],
                 "ledger_records": len(export["records"]),
                 "checkpoint": export["checkpoint"], "files": {n: hashlib.sha256(b).hexdigest()

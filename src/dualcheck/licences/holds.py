@@ -6,10 +6,11 @@ For the check domain:
   A newer hold for the same transaction supersedes an open older one.
 - ``is_held(session, transaction_id)`` says whether a transaction is waiting.
 For officers:
-- ``release(session, hold_id, *, actor, role, reason)`` / ``reject(...)``: the actor must hold the
-  role (``grant_role``) and the role must be allowed for the outcome (``DUALCHECK_HOLDS_*``);
-  a reason is required. Outcomes under four-eyes (default PROHIBITED) need a second release by a
-  different officer; with four-eyes turned off the override is still recorded as such.
+- ``release(session, hold_id, *, actor, role, reason, roles=None)`` / ``reject(...)``: the actor must
+  hold the role (an authenticated user's ``roles``, else a role given with ``grant_role``) and the
+  role must be allowed for the outcome (``DUALCHECK_HOLDS_*``); a reason is required. Outcomes
+  under four-eyes (default PROHIBITED) need a second release by a different officer; with
+  four-eyes turned off the override is still recorded as such.
 Every step is a ledger record (``hold.place``, ``hold.release``, ``hold.reject``, ``hold.role``)
 with subject = transaction id.
 """
@@ -93,12 +94,14 @@ def list_holds(session: Session, *, status: str | None = "open", transaction_id:
     return list(session.execute(query).scalars())
 
 
-def _authorise(session: Session, hold: Hold, actor: str, role: str, reason: str, action: str) -> None:
+def _authorise(session: Session, hold: Hold, actor: str, role: str, reason: str, action: str,
+               roles: frozenset[str] | None) -> None:
     if not reason.strip():
         raise BadInput("a reason is required", location="reason")
     if hold.status not in OPEN_STATUSES:
         raise Refused(f"hold {hold.id} is already {hold.status}")
-    if session.get(OfficerRole, (actor, role)) is None:
+    # an authenticated user's roles come with its identity; a named officer's from the granted roles
+    if role not in roles if roles is not None else session.get(OfficerRole, (actor, role)) is None:
         raise NotPermitted(f"{actor} does not hold the role {role}")
     allowed = hold_settings().roles_for(hold.outcome) if action == "release" else hold_settings().all_roles
     if role not in allowed:
@@ -118,10 +121,11 @@ def _decide(session: Session, hold: Hold, action: str, actor: str, role: str, re
     return hold
 
 
-def release(session: Session, hold_id: str, *, actor: str, role: str, reason: str) -> Hold:
+def release(session: Session, hold_id: str, *, actor: str, role: str, reason: str,
+            roles: frozenset[str] | None = None) -> Hold:
     """Release a hold; under four-eyes the first release waits for a second, different officer."""
     hold = get_hold(session, hold_id, lock=True)
-    _authorise(session, hold, actor, role, reason, "release")
+    _authorise(session, hold, actor, role, reason, "release", roles)
     four_eyes_now = hold.outcome in hold_settings().four_eyes_outcomes
     extra: dict[str, Any] = {"four_eyes": hold.four_eyes or four_eyes_now,
                              "override": hold.outcome == "PROHIBITED"}
@@ -139,10 +143,11 @@ def release(session: Session, hold_id: str, *, actor: str, role: str, reason: st
     return _decide(session, hold, "release", actor, role, reason, extra)
 
 
-def reject(session: Session, hold_id: str, *, actor: str, role: str, reason: str) -> Hold:
+def reject(session: Session, hold_id: str, *, actor: str, role: str, reason: str,
+           roles: frozenset[str] | None = None) -> Hold:
     """Reject the transaction for good (one officer suffices to say no)."""
     hold = get_hold(session, hold_id, lock=True)
-    _authorise(session, hold, actor, role, reason, "reject")
+    _authorise(session, hold, actor, role, reason, "reject", roles)
     hold.status, hold.resolved_at = "rejected", utcnow()
     return _decide(session, hold, "reject", actor, role, reason, {})
 

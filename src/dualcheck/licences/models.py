@@ -15,17 +15,19 @@ from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dualcheck.db.base import Base, JSONDoc, UTCDateTime, utcnow
+from dualcheck.db.tenancy import TenantOwned
 
 Amount = BigInteger().with_variant(Integer, "sqlite")
 
 
-class Licence(Base):
+class Licence(TenantOwned, Base):
     """A licence master, or an exporter's registration for a Union general authorisation (kind eu_general)."""
 
     __tablename__ = "licences"
+    __table_args__ = (UniqueConstraint("tenant", "reference", name="uq_licences_tenant_reference"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    reference: Mapped[str] = mapped_column(String(100))  # unique per tenant
     kind: Mapped[str] = mapped_column(String(32), index=True)
     authority: Mapped[str] = mapped_column(String(200))
     holder: Mapped[str | None] = mapped_column(String(200))
@@ -68,7 +70,7 @@ class LicenceLine(Base):
     licence: Mapped[Licence] = relationship(back_populates="lines")
 
 
-class LicenceReservation(Base):
+class LicenceReservation(TenantOwned, Base):
     """Quantity and value set aside on a line for an open order."""
 
     __tablename__ = "licence_reservations"
@@ -85,7 +87,7 @@ class LicenceReservation(Base):
     actor: Mapped[str] = mapped_column(String(200))
 
 
-class LicenceMovement(Base):
+class LicenceMovement(TenantOwned, Base):
     """Every change of a balance: reserve, release, consume; or one use of a general authorisation."""
 
     __tablename__ = "licence_movements"
@@ -105,7 +107,7 @@ class LicenceMovement(Base):
     ledger_seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
-class Hold(Base):
+class Hold(TenantOwned, Base):
     """A transaction a check did not clear, until an officer releases or rejects it."""
 
     __tablename__ = "holds"

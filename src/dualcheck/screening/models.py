@@ -9,19 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dualcheck.db.base import Base, JSONDoc, UTCDateTime, utcnow
+from dualcheck.db.tenancy import TenantOwned
 
 
-class Counterparty(Base):
+class Counterparty(TenantOwned, Base):
     """A customer or supplier from the master data, screened in batch and on every list change."""
 
     __tablename__ = "screening_counterparties"
+    __table_args__ = (UniqueConstraint("tenant", "ref", name="uq_screening_counterparties_tenant_ref"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ref: Mapped[str] = mapped_column(String(200), unique=True)  # the master data's own key
+    ref: Mapped[str] = mapped_column(String(200))  # the master data's own key (unique per tenant)
     name: Mapped[str] = mapped_column(Text)
     schema: Mapped[str] = mapped_column(String(32))
     country: Mapped[str | None] = mapped_column(String(8))
@@ -32,7 +34,7 @@ class Counterparty(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Decision(Base):
+class Decision(TenantOwned, Base):
     """An officer's decision on a hit: cleared (false positive) or confirmed (a true match, blocks).
 
     A cleared decision holds only while the listed entity is unchanged (same fingerprint); the
@@ -57,7 +59,7 @@ class Decision(Base):
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
-class ScreeningRun(Base):
+class ScreeningRun(TenantOwned, Base):
     """One batch, full or delta re-screening of the stored counterparties."""
 
     __tablename__ = "screening_runs"

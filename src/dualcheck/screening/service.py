@@ -187,3 +187,23 @@ def ledger_payload(doc: dict[str, Any]) -> dict[str, Any]:
         "hits": [{"list": h["list"], "entity_id": h["entity_id"], "score": h["score"],
                   "decision": (h.get("decision") or {}).get("status")} for h in doc["hits"]],
     }
+
+
+def screen_recorded(db: Database, query: Subject, raw: dict[str, Any], *, actor: str,
+                    threshold: float | None = None, limit: int = 25) -> dict[str, Any]:
+    """Screen one party, show each hit with the officer's decision on it (if any) and record the
+    screening in the ledger: the web application's screening, one transaction."""
+    from dualcheck import ledger
+    from dualcheck.screening.decisions import DecisionBook, party_key
+
+    index = get_index(db)
+    doc = screen_one(index, query, raw, threshold, limit=limit)
+    key = party_key(str(raw.get("name") or ""), raw.get("country"))
+    with db.write_session() as session:
+        book = DecisionBook.load(session, [key])
+        for hit in doc["hits"]:
+            entity = index.get(hit["list"], hit["entity_id"])
+            hit["decision"] = book.state(key, entity) if entity is not None else None
+        ledger.append(session, "screening.screen", ledger_payload(doc), actor=actor,
+                      subject=f"screen:{str(raw.get('name'))[:150]}")
+    return doc

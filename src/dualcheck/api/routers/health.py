@@ -55,6 +55,6 @@ table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;
 determination and tamper-evident records. Status: <b>{html.escape(doc['status'])}</b>,
 database: {html.escape(doc['database']['kind'])}.</p>
 <h2>Loaded reference data</h2><table><tr><th>domain</th><th>name</th><th>version</th></tr>{table}</table>
-<p><a href="/api/v1/docs">API documentation</a> · <a href="/api/v1/openapi.json">OpenAPI</a> ·
+<p><a href="/login">Sign in</a> · <a href="/api/v1/openapi.json">OpenAPI</a> (authenticated) ·
 <a href="/health">health</a></p></body></html>"""
     return HTMLResponse(body)

@@ -10,19 +10,20 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dualcheck.api.deps import db_session, write_session
+from dualcheck.api.deps import allow, db_session, write_session
+from dualcheck.auth import roles
 from dualcheck.errors import BadInput
 from dualcheck.ledger import verify
 from dualcheck.ledger.canonical import iso_z
 from dualcheck.ledger.checkpoints import create_checkpoint
 from dualcheck.ledger.export import Selection, checkpoint_document, export_slice, record_document
-from dualcheck.ledger.models import LedgerCheckpoint, LedgerRecord
+from dualcheck.ledger.models import LedgerCheckpoint, LedgerRecord, readable_records
 from dualcheck.ledger.offline import verify_export
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
 
-@router.get("/verify")
+@router.get("/verify", dependencies=allow(roles.RECORD_READERS))
 def verify_ledger(session: Session = Depends(db_session)) -> dict[str, Any]:
     """Check the whole chain and every signed checkpoint (against this server's key)."""
     result = verify(session)
@@ -30,14 +31,15 @@ def verify_ledger(session: Session = Depends(db_session)) -> dict[str, Any]:
             "first_bad_seq": result.first_bad_seq, "reason": result.reason, "summary": result.summary()}
 
 
-@router.get("/records")
+@router.get("/records", dependencies=allow(roles.RECORD_READERS))
 def list_records(subject: str | None = Query(None, description="Transaction or other subject id."),
                  kind: str | None = Query(None, description="Record kind, e.g. check or licence.use."),
                  after: int = Query(0, ge=0, description="Only records with a larger sequence number."),
                  limit: int = Query(100, ge=1, le=1000),
                  session: Session = Depends(db_session)) -> dict[str, Any]:
     """Ledger records, oldest first, with their payloads as stored (canonical JSON)."""
-    query = select(LedgerRecord).where(LedgerRecord.seq > after).order_by(LedgerRecord.seq).limit(limit)
+    query = select(LedgerRecord).where(LedgerRecord.seq > after, readable_records()).order_by(
+        LedgerRecord.seq).limit(limit)
     if subject:
         query = query.where(LedgerRecord.subject == subject)
     if kind:
@@ -45,13 +47,13 @@ def list_records(subject: str | None = Query(None, description="Transaction or o
     return {"records": [record_document(r) for r in session.execute(query).scalars()]}
 
 
-@router.get("/checkpoints")
+@router.get("/checkpoints", dependencies=allow(roles.RECORD_READERS))
 def list_checkpoints(session: Session = Depends(db_session)) -> dict[str, Any]:
     rows = session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq)).scalars()
     return {"checkpoints": [checkpoint_document(cp) for cp in rows]}
 
 
-@router.post("/checkpoints")
+@router.post("/checkpoints", dependencies=allow(roles.RECORD_READERS))
 def sign_checkpoint(session: Session = Depends(write_session)) -> dict[str, Any]:
     """Sign a checkpoint over the ledger as it is now."""
     cp = create_checkpoint(session)
@@ -60,7 +62,7 @@ def sign_checkpoint(session: Session = Depends(write_session)) -> dict[str, Any]
     return checkpoint_document(cp)
 
 
-@router.get("/public-key", response_class=PlainTextResponse)
+@router.get("/public-key", dependencies=allow(roles.RECORD_READERS), response_class=PlainTextResponse)
 def public_key() -> str:
     """The Ed25519 public key (PEM) that verifies this server's checkpoints."""
     from dualcheck.ledger.keys import signing_key
@@ -68,7 +70,7 @@ def public_key() -> str:
     return signing_key().public_pem
 
 
-@router.get("/export")
+@router.get("/export", dependencies=allow(roles.RECORD_READERS))
 def export(transaction: str | None = Query(None, description="Records whose subject is this transaction."),
            counterparty: str | None = Query(None, description="Records that name this party."),
            since: dt.date | None = Query(None, alias="from", description="First day, inclusive (UTC)."),
@@ -80,7 +82,7 @@ def export(transaction: str | None = Query(None, description="Records whose subj
     return export_slice(session, Selection(subject=transaction, counterparty=counterparty, since=start, until=end))
 
 
-@router.post("/verify-export")
+@router.post("/verify-export", dependencies=allow(roles.RECORD_READERS))
 def verify_an_export(document: dict[str, Any] = Body(..., description="A ledger export document."),
                      public_key: str | None = Query(None, description="Trusted public key (PEM); default the "
                                                                       "embedded one.")) -> dict[str, Any]:
@@ -91,7 +93,7 @@ def verify_an_export(document: dict[str, Any] = Body(..., description="A ledger 
             "notes": result.notes, "summary": result.summary()}
 
 
-@router.get("/retention")
+@router.get("/retention", dependencies=allow(roles.RECORD_READERS))
 def retention(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.ledger.retention import retention_status
 

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dualcheck.api.deps import actor, db_session, write_session
+from dualcheck.api.deps import actor, allow, current_identity, db_session, write_session
+from dualcheck.auth import roles
+from dualcheck.auth.identity import Identity
 from dualcheck.licences import holds
 from dualcheck.licences.errors import Refused
 
@@ -42,7 +44,7 @@ def _as_of(as_of: dt.date | None, tx: dict[str, Any]) -> dt.date:
 AsOf = Query(None, description="Date of the shipment; default the transaction's date, else today.")
 
 
-@router.post("/licences", status_code=201)
+@router.post("/licences", dependencies=allow(roles.MANAGERS), status_code=201)
 def add_licence(document: dict[str, Any] = Body(..., description="One licence or registration (see docs)."),
                 session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.master import parse_licence, store_licence
@@ -51,7 +53,7 @@ def add_licence(document: dict[str, Any] = Body(..., description="One licence or
     return {"reference": licence.reference, "id": licence.id, "created": created}
 
 
-@router.get("/licences")
+@router.get("/licences", dependencies=allow(roles.READERS))
 def list_licences(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.licences.models import Licence
 
@@ -61,7 +63,7 @@ def list_licences(session: Session = Depends(db_session)) -> dict[str, Any]:
                           "destinations": r.destinations, "end_users": r.end_users} for r in rows]}
 
 
-@router.get("/licences/{reference}")
+@router.get("/licences/{reference}", dependencies=allow(roles.READERS))
 def read_licence(reference: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     """One licence with its lines and balances, or one registration with its uses."""
     from dualcheck.licences.reports import licence_document
@@ -74,7 +76,7 @@ class StatusChange(BaseModel):
     reason: str = Field(min_length=1)
 
 
-@router.post("/licences/{reference}/status")
+@router.post("/licences/{reference}/status", dependencies=allow(roles.MANAGERS))
 def change_status(reference: str, change: StatusChange, session: Session = Depends(write_session),
                   who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.master import set_status
@@ -83,7 +85,7 @@ def change_status(reference: str, change: StatusChange, session: Session = Depen
     return {"reference": licence.reference, "status": licence.status}
 
 
-@router.post("/licences/find")
+@router.post("/licences/find", dependencies=allow(roles.READERS))
 def find(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
          session: Session = Depends(db_session)) -> dict[str, Any]:
     """Usable licence lines per item of a transaction, and why the others do not fit (nothing is charged)."""
@@ -92,7 +94,7 @@ def find(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
     return licence_coverage(session, transaction, as_of=_as_of(as_of, transaction), source="request body")
 
 
-@router.post("/licences/use")
+@router.post("/licences/use", dependencies=allow(roles.OFFICERS))
 def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
         mode: Literal["consume", "reserve"] = Query("consume"),
         session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
@@ -104,7 +106,7 @@ def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
                                    source="request body")
 
 
-@router.post("/licences/reservations/{reservation_id}/ship")
+@router.post("/licences/reservations/{reservation_id}/ship", dependencies=allow(roles.OFFICERS))
 def ship(reservation_id: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
          session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.coverage import demands_from_transaction
@@ -120,7 +122,7 @@ class Reason(BaseModel):
     reason: str = Field(min_length=1)
 
 
-@router.post("/licences/reservations/{reservation_id}/release")
+@router.post("/licences/reservations/{reservation_id}/release", dependencies=allow(roles.OFFICERS))
 def release_reservation(reservation_id: str, body: Reason, session: Session = Depends(write_session),
                         who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.usage import release_reservation as release
@@ -129,7 +131,7 @@ def release_reservation(reservation_id: str, body: Reason, session: Session = De
         return release(session, reservation_id, reason=body.reason, actor=who)
 
 
-@router.post("/licences/general/{authorisation}/use")
+@router.post("/licences/general/{authorisation}/use", dependencies=allow(roles.OFFICERS))
 def use_general(authorisation: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
                 session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.general import record_general_use
@@ -139,7 +141,7 @@ def use_general(authorisation: str, transaction: dict[str, Any] = Body(...), as_
                                   as_of=_as_of(as_of, transaction), actor=who, source="request body")
 
 
-@router.get("/licences/reports/usage")
+@router.get("/licences/reports/usage", dependencies=allow(roles.READERS))
 def report_usage(licence: str | None = None, since: dt.date | None = Query(None, alias="from"),
                  until: dt.date | None = Query(None, alias="to"),
                  session: Session = Depends(db_session)) -> dict[str, Any]:
@@ -148,7 +150,7 @@ def report_usage(licence: str | None = None, since: dt.date | None = Query(None,
     return usage_report(session, reference=licence, since=since, until=until)
 
 
-@router.get("/licences/reports/general")
+@router.get("/licences/reports/general", dependencies=allow(roles.READERS))
 def report_general(authorisation: str | None = None, since: dt.date | None = Query(None, alias="from"),
                    until: dt.date | None = Query(None, alias="to"),
                    session: Session = Depends(db_session)) -> dict[str, Any]:
@@ -157,7 +159,7 @@ def report_general(authorisation: str | None = None, since: dt.date | None = Que
     return general_authorisation_report(session, authorisation=authorisation, since=since, until=until)
 
 
-@router.get("/licences/reports/expiring")
+@router.get("/licences/reports/expiring", dependencies=allow(roles.READERS))
 def report_expiring(days: int = Query(60, ge=0), share: float = Query(0.9, ge=0, le=1),
                     session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.licences.reports import expiry_warnings
@@ -166,7 +168,7 @@ def report_expiring(days: int = Query(60, ge=0), share: float = Query(0.9, ge=0,
                                         usage_share=share)}
 
 
-@router.get("/holds")
+@router.get("/holds", dependencies=allow(roles.READERS))
 def list_holds(status: str = Query("open", description="open, held, awaiting_second, released, rejected, "
                                                        "superseded or all"),
                transaction_id: str | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
@@ -174,7 +176,7 @@ def list_holds(status: str = Query("open", description="open, held, awaiting_sec
     return {"holds": [holds.hold_document(h) for h in rows]}
 
 
-@router.get("/holds/{hold_id}")
+@router.get("/holds/{hold_id}", dependencies=allow(roles.READERS))
 def read_hold(hold_id: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     return holds.hold_document(holds.get_hold(session, hold_id))
 
@@ -186,7 +188,7 @@ class HoldIn(BaseModel):
     reasons: list[Any] = []
 
 
-@router.post("/holds", status_code=201)
+@router.post("/holds", dependencies=allow(roles.OFFICERS), status_code=201)
 def place(body: HoldIn, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     hold = holds.place_hold(session, transaction_id=body.transaction_id, check_id=body.check_id,
                             outcome=body.outcome, reasons=body.reasons, actor=who)
@@ -194,23 +196,26 @@ def place(body: HoldIn, session: Session = Depends(write_session), who: str = De
 
 
 class Decision(BaseModel):
-    role: str = Field(min_length=1)
+    role: str | None = Field(default=None, min_length=1, description="Must be the caller's role if given.")
     reason: str = Field(min_length=1)
 
 
-@router.post("/holds/{hold_id}/release")
+@router.post("/holds/{hold_id}/release", dependencies=allow(roles.OFFICERS))
 def release(hold_id: str, body: Decision, session: Session = Depends(write_session),
-            who: str = Depends(actor)) -> dict[str, Any]:
-    """Release a hold as the calling officer (X-Dualcheck-Actor); four-eyes outcomes need two officers."""
+            identity: Identity = Depends(current_identity)) -> dict[str, Any]:
+    """Release a hold as the authenticated user in its role; four-eyes outcomes need two different users."""
     with refusals():
-        return holds.hold_document(holds.release(session, hold_id, actor=who, role=body.role, reason=body.reason))
+        return holds.hold_document(holds.release(session, hold_id, actor=identity.user,
+                                                 role=body.role or identity.role, reason=body.reason,
+                                                 roles=identity.roles))
 
 
-@router.post("/holds/{hold_id}/reject")
+@router.post("/holds/{hold_id}/reject", dependencies=allow(roles.OFFICERS))
 def reject(hold_id: str, body: Decision, session: Session = Depends(write_session),
-           who: str = Depends(actor)) -> dict[str, Any]:
+           identity: Identity = Depends(current_identity)) -> dict[str, Any]:
     with refusals():
-        return holds.hold_document(holds.reject(session, hold_id, actor=who, role=body.role, reason=body.reason))
+        return holds.hold_document(holds.reject(session, hold_id, actor=identity.user, role=body.role or identity.role,
+                                                reason=body.reason, roles=identity.roles))
 
 
 class RoleGrant(BaseModel):
@@ -219,13 +224,13 @@ class RoleGrant(BaseModel):
     revoke: bool = False
 
 
-@router.post("/holds/roles")
+@router.post("/holds/roles", dependencies=allow(roles.ADMINS))
 def grant(body: RoleGrant, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     holds.grant_role(session, officer=body.officer, role=body.role, actor=who, revoke=body.revoke)
     return {"officer": body.officer, "role": body.role, "granted": not body.revoke}
 
 
-@router.post("/evidence", response_class=Response,
+@router.post("/evidence", dependencies=allow(roles.RECORD_READERS), response_class=Response,
              responses={200: {"content": {"application/zip": {}}, "description": "The evidence pack."}})
 def evidence_pack(transaction_id: str | None = None, since: dt.date | None = Query(None, alias="from"),
                   until: dt.date | None = Query(None, alias="to"), session: Session = Depends(write_session),

@@ -6,13 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
-from dualcheck.api.deps import actor, get_db, get_settings_dep
+from dualcheck.api.deps import actor, allow, get_db, get_settings_dep
+from dualcheck.auth import roles
 from dualcheck.config import Settings
 
 router = APIRouter(tags=["redflags"])
 
 
-@router.post("/redflags")
+@router.post("/redflags", dependencies=allow(roles.OFFICERS))
 def create_redflags_check(request: Request,
                           transaction: dict[str, Any] = Body(..., description="Transaction JSON (CONTRACTS.md) "
                                                                                 "plus the optional red-flag facts."),

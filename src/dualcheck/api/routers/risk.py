@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from dualcheck.api.deps import actor, get_settings_dep, write_session
+from dualcheck.api.deps import actor, allow, get_settings_dep, write_session
+from dualcheck.auth import roles
 from dualcheck.config import Settings
 from dualcheck.errors import ConfigError
 from dualcheck.ledger import append
@@ -55,7 +56,7 @@ def _model(settings: Settings) -> tuple[RiskModel, str]:
         return _cache[key]
 
 
-@router.post("/score")
+@router.post("/score", dependencies=allow(roles.RISK_SCORERS))
 def score(body: ScoreIn, settings: Settings = Depends(get_settings_dep), session: Session = Depends(write_session),
           who: str = Depends(actor)) -> dict[str, Any]:
     """Risk score, rank (1 = inspect first) and red flags for each declaration; recorded as `risk.score`."""

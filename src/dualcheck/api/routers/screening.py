@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
-from dualcheck.api.deps import actor, db_session, get_db, write_session
+from dualcheck.api.deps import actor, allow, db_session, get_db, write_session
+from dualcheck.auth import roles
 from dualcheck.errors import BadInput
 from dualcheck.screening import counterparties as cps
 from dualcheck.screening.decisions import decision_document, record_decision
@@ -52,7 +53,7 @@ def _screen(request: Request, q: ScreenQuery, threshold: float | None, where: st
                       else threshold, limit=q.limit)
 
 
-@router.post("/screen", summary="Screen one party against every loaded list")
+@router.post("/screen", dependencies=allow(roles.OFFICERS), summary="Screen one party against every loaded list")
 def screen(body: ScreenQuery, request: Request, session: Session = Depends(write_session),
            who: str = Depends(actor)) -> dict[str, Any]:
     doc = _screen(request, body, None)
@@ -60,7 +61,7 @@ def screen(body: ScreenQuery, request: Request, session: Session = Depends(write
     return doc
 
 
-@router.post("/screen/batch", summary=f"Screen up to {MAX_BATCH} parties")
+@router.post("/screen/batch", dependencies=allow(roles.OFFICERS), summary=f"Screen up to {MAX_BATCH} parties")
 def screen_batch(body: BatchQuery, request: Request, session: Session = Depends(write_session),
                  who: str = Depends(actor)) -> dict[str, Any]:
     results = [_screen(request, q, body.threshold, f"queries[{i}]") for i, q in enumerate(body.queries)]
@@ -83,24 +84,24 @@ def _body(body: CounterpartyBody) -> dict[str, Any]:
     return body.model_dump(by_alias=True)
 
 
-@router.get("/counterparties")
+@router.get("/counterparties", dependencies=allow(roles.READERS))
 def list_counterparties(offset: int = 0, limit: int = 100, session: Session = Depends(db_session)) -> dict[str, Any]:
     total, rows = cps.list_counterparties(session, offset=max(0, offset), limit=max(1, min(limit, 1000)))
     return {"total": total, "counterparties": [cps.counterparty_document(c) for c in rows]}
 
 
-@router.post("/counterparties", status_code=201)
+@router.post("/counterparties", dependencies=allow(roles.OFFICERS), status_code=201)
 def create_counterparty(body: CounterpartyBody, session: Session = Depends(write_session),
                         who: str = Depends(actor)) -> dict[str, Any]:
     return cps.counterparty_document(cps.upsert_counterparty(session, _body(body), actor=who))
 
 
-@router.get("/counterparties/{ref}")
+@router.get("/counterparties/{ref}", dependencies=allow(roles.READERS))
 def get_counterparty(ref: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     return cps.counterparty_document(cps.get_counterparty(session, ref))
 
 
-@router.put("/counterparties/{ref}")
+@router.put("/counterparties/{ref}", dependencies=allow(roles.OFFICERS))
 def put_counterparty(ref: str, body: CounterpartyBody, session: Session = Depends(write_session),
                      who: str = Depends(actor)) -> dict[str, Any]:
     if body.ref != ref:
@@ -108,7 +109,7 @@ def put_counterparty(ref: str, body: CounterpartyBody, session: Session = Depend
     return cps.counterparty_document(cps.upsert_counterparty(session, _body(body), actor=who))
 
 
-@router.delete("/counterparties/{ref}", status_code=204)
+@router.delete("/counterparties/{ref}", dependencies=allow(roles.OFFICERS), status_code=204)
 def delete_counterparty(ref: str, session: Session = Depends(write_session), who: str = Depends(actor)) -> Response:
     cps.delete_counterparty(session, ref, actor=who)
     return Response(status_code=204)
@@ -123,7 +124,7 @@ class DecisionBody(BaseModel):
     reason: str = Field(min_length=1, max_length=5000)
 
 
-@router.post("/decisions", status_code=201)
+@router.post("/decisions", dependencies=allow(roles.OFFICERS), status_code=201)
 def add_decision(body: DecisionBody, session: Session = Depends(write_session),
                  who: str = Depends(actor)) -> dict[str, Any]:
     return decision_document(record_decision(session, party_name=body.party_name, country=body.country,
@@ -131,7 +132,7 @@ def add_decision(body: DecisionBody, session: Session = Depends(write_session),
                                              reason=body.reason, actor=who))
 
 
-@router.get("/decisions")
+@router.get("/decisions", dependencies=allow(roles.READERS))
 def list_decisions(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.screening.models import Decision
 
@@ -147,7 +148,8 @@ class RescreenBody(BaseModel):
     threshold: float | None = Field(default=None, ge=0, le=1)
 
 
-@router.post("/rescreen", status_code=201, summary="Re-screen the stored counterparties (delta or full)")
+@router.post("/rescreen", dependencies=allow(roles.OFFICERS), status_code=201,
+             summary="Re-screen the stored counterparties (delta or full)")
 def rescreen(body: RescreenBody, request: Request, who: str = Depends(actor)) -> dict[str, Any]:
     db = get_db(request)
     details: dict[str, Any] = {}
@@ -162,12 +164,12 @@ def rescreen(body: RescreenBody, request: Request, who: str = Depends(actor)) ->
     return run_screening(db, index, kind=body.kind, actor=who, threshold=body.threshold, workers=1, details=details)
 
 
-@router.get("/rescreen/runs")
+@router.get("/rescreen/runs", dependencies=allow(roles.READERS))
 def list_runs(session: Session = Depends(db_session)) -> dict[str, Any]:
     rows = session.execute(select(ScreeningRun).order_by(ScreeningRun.id.desc()).limit(200)).scalars()
     return {"runs": [run_document(r) for r in rows]}
 
 
-@router.get("/rescreen/runs/{run_id}/hits")
+@router.get("/rescreen/runs/{run_id}/hits", dependencies=allow(roles.READERS))
 def get_run_hits(run_id: int, new: bool = False, session: Session = Depends(db_session)) -> dict[str, Any]:
     return {"run": run_id, "hits": run_hits(session, run_id, only_new=new)}

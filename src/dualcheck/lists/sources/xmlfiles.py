@@ -15,13 +15,18 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 
 
-def parse_xml(data: bytes, name: str) -> etree._Element:
-    """The root element; a DOCTYPE or ENTITY declaration is refused before parsing."""
+def refuse_declarations(data: bytes, name: str) -> None:
+    """A DOCTYPE or ENTITY declaration (in the prolog, where they must be) is refused before parsing."""
     declaration = _DOCTYPE.search(data[:65536])
     if declaration:
         line = data[:declaration.start()].count(b"\n") + 1
         raise BadInput("XML with a DOCTYPE or entity declarations is refused (external entities or entity "
                        "expansion)", source=name, location=f"line {line}")
+
+
+def parse_xml(data: bytes, name: str) -> etree._Element:
+    """The root element; a DOCTYPE or ENTITY declaration is refused before parsing."""
+    refuse_declarations(data, name)
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:

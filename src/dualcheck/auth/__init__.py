@@ -1,0 +1,1 @@
+"""Users, roles, tenants and API tokens: one place resolves who is acting."""
