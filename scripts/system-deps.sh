@@ -7,6 +7,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists icu-i18n 2>/dev/null || missing+=(libicu-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# pg_dump / pg_restore for `dualcheck db backup|restore` on PostgreSQL
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "system-deps: installing ${missing[*]} from Debian packages" >&2
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
