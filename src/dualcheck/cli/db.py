@@ -1,14 +1,15 @@
-"""`dualcheck db`: migrations."""
+"""`dualcheck db`: migrations, backup and restore."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit
 
-app = typer.Typer(help="Database: migrate up or down, show the revision.", no_args_is_help=True)
+app = typer.Typer(help="Database: migrate up or down, show the revision, back up and restore.", no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -43,3 +44,23 @@ def status_cmd(fmt: OutputFormat = FormatOption) -> None:
     emit(doc, fmt, lambda d: console.print(
         f"{d['kind']} {d['database']}: {'up to date' if d['up_to_date'] else 'needs upgrade'} "
         f"(current {', '.join(d['current']) or 'none'}; heads {', '.join(d['heads'])})"))
+
+
+@app.command("backup")
+def backup_cmd(out: Path = typer.Argument(..., help="Backup file to write (must not exist).")) -> None:
+    """Back up the whole database (SQLite online backup; pg_dump for PostgreSQL)."""
+    from dualcheck.db.backup import backup
+
+    db = database(require_migrated=False)
+    backup(db, out)
+    console.print(f"database {db.safe_url} backed up to {out}", highlight=False)
+
+
+@app.command("restore")
+def restore_cmd(source: Path = typer.Argument(..., help="A backup written by `dualcheck db backup`.")) -> None:
+    """Replace the database's content with a backup; then run `dualcheck ledger verify`."""
+    from dualcheck.db.backup import restore
+
+    db = database(require_migrated=False)
+    restore(db, source)
+    console.print(f"database {db.safe_url} restored from {source}", highlight=False)

@@ -1,0 +1,35 @@
+"""`dualcheck bench api`: bounded, loopback only, every answered screening recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli_support import run_cli
+from dualcheck.db.engine import Database
+from dualcheck.lists.loader import load_paths
+from dualcheck.screening.service import forget_indexes
+
+FIX = Path(__file__).parent / "fixtures" / "screening"
+
+
+def test_bench_api_reports_the_contract_figures(sqlite_db: Database, settings_for: Any, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    settings_for(sqlite_db)
+    load_paths(sqlite_db, [FIX / "parties_2025-01-01.ftm.json"], actor="test", workers=1)
+    forget_indexes()
+    out = tmp_path / "api.json"
+    code, stdout, err = run_cli(capsys, "bench", "api", "--clients", "4", "--seconds", "2", "--json", str(out))
+    assert code == 0, err
+    figures = json.loads(out.read_text())
+    assert json.loads(stdout) == figures
+    assert set(figures) >= {"clients", "requests", "requests_per_second", "latency_ms_p50", "latency_ms_p95",
+                            "errors", "ledger_records_missing"}
+    assert figures["clients"] == 4 and figures["requests"] > 4 and figures["errors"] == 0
+    assert figures["ledger_records_missing"] == 0
+    assert 0 < figures["latency_ms_p50"] <= figures["latency_ms_p95"]
+    code, _, err = run_cli(capsys, "bench", "api", "--url", "http://192.0.2.1:8000", "--seconds", "1")
+    assert code == 2 and "loopback" in err
