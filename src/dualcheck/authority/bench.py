@@ -220,7 +220,7 @@ def run_bench(*, denials: int, applications: int, near_share: float, seed: int =
     records = [_denial(rng, i, as_of) for i in range(denials)]
     doc = {"format": exchange.FORMAT, "version": exchange.VERSION, "denials": records}
     check_ms, register_ms = [], []
-    with _template_database() as (folder, template):
+    with _template_database() as (_, template):
         db = Database(f"sqlite:///{template}")
         try:
             started = time.perf_counter()

@@ -1,8 +1,9 @@
 """The denial exchange file: export our denials, import other states' denials (see docs/authority.md).
 
 Format ``dualcheck.authority.denials`` version 2 (version 1 is still read): {"format", "version",
-"exported_at", "issuing_states", "denials": [record, ...]}. Importing validates every record before writing any; the same file twice
-changes nothing; a record already held with other content is updated (e.g. revoked).
+"exported_at", "issuing_states", "denials": [record, ...]}. Importing validates every record before
+writing any; the same file twice changes nothing; a record already held with other content is updated
+(e.g. revoked).
 """
 
 from __future__ import annotations

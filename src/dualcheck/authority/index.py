@@ -11,16 +11,25 @@ compared afterwards, on the few denials found.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dualcheck.authority.matching import MatchingConfig, PartyMatch, merged_parties, party_pair, party_subject
+from dualcheck.authority.matching import (
+    MatchingConfig,
+    PartyMatch,
+    identifier_values,
+    merged_parties,
+    party_pair,
+    party_subject,
+)
 from dualcheck.authority.models import DenialNotification
 from dualcheck.authority.parsing import item_view, legacy_parties
 from dualcheck.screening.index import ScreeningIndex
@@ -39,8 +48,7 @@ def denial_view(d: DenialNotification) -> dict[str, Any]:
 
 
 def _identity(party: dict[str, Any]) -> tuple[Any, ...]:
-    return (party["name"], party.get("country"), tuple(sorted(party.get("identifiers") or ())),
-            tuple(party.get("aliases") or ()))
+    return (party["name"], party.get("country"), identifier_values(party), tuple(party.get("aliases") or ()))
 
 
 @dataclass
@@ -51,6 +59,10 @@ class DenialIndex:
     occurrences: list[list[tuple[int, int]]]
     subjects: list[Subject]
     by_identifier: dict[str, list[int]] = field(default_factory=dict)  # identifier -> party entries
+    # per denial, for counting what a check leaves out: issuing state, revoked, date (proleptic ordinal)
+    states: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="U2"))
+    revoked: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    days: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @classmethod
     def build(cls, views: Iterable[dict[str, Any]]) -> DenialIndex:
@@ -77,7 +89,20 @@ class DenialIndex:
                     for identifier in subject.identifiers:
                         by_identifier[identifier].append(entry)
                 occurrences[entry].append((no, pos))
-        return cls(views, ScreeningIndex(listed), occurrences, subjects, dict(by_identifier))
+        return cls(views, ScreeningIndex(listed), occurrences, subjects, dict(by_identifier),
+                   np.array([v["issuing_state"] for v in views], dtype="U2"),
+                   np.array([v["revoked"] for v in views], dtype=bool),
+                   np.array([v["denied_on"].toordinal() for v in views], dtype=np.int64))
+
+    def scope(self, authority_state: str, start: dt.date, as_of: dt.date) -> dict[str, int]:
+        """How many denials a check compares with (other states', live, in the window) and why the rest
+        are left out."""
+        own = self.states == authority_state
+        live = ~own & ~self.revoked
+        early, late = self.days < start.toordinal(), self.days > as_of.toordinal()
+        return {"compared": int((live & ~early & ~late).sum()), "own_state": int(own.sum()),
+                "revoked": int((~own & self.revoked).sum()), "older_than_three_years": int((live & early).sum()),
+                "after_application_date": int((live & late).sum())}
 
     def party_matches(self, app_parties: list[dict[str, Any]], config: MatchingConfig,
                       ) -> dict[int, PartyMatch]:
@@ -108,13 +133,14 @@ _cache: dict[str, tuple[tuple[Any, ...], DenialIndex]] = {}
 
 def _signature(session: Session) -> tuple[Any, ...]:
     d = DenialNotification
-    row = session.execute(select(func.count(d.id), func.max(d.id), func.max(d.updated_at))).one()
+    row = session.execute(select(func.count(), func.max(d.id), func.max(d.updated_at)).select_from(d)).one()
     return tuple(str(v) for v in row)
 
 
 def denial_index(session: Session) -> DenialIndex:
     """The index of the denials this session sees, rebuilt only when they changed."""
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(bind.engine.url)
     signature = _signature(session)
     with _lock:
         held = _cache.get(key)

@@ -146,7 +146,8 @@ def _param_index(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def parameters_agree(a: dict[str, Any], b: dict[str, Any], tolerance: float) -> tuple[list[str], list[str]]:
     """The parameters both items state, split into (agreeing, disagreeing) descriptions."""
     pa, pb = _param_index(a), _param_index(b)
-    agree, disagree = [], []
+    agree: list[str] = []
+    disagree: list[str] = []
     for key in sorted(pa.keys() & pb.keys()):
         x, y = pa[key], pb[key]
         shown = f"{x['name']} {x['text']} / {y['text']}"
@@ -208,9 +209,13 @@ def merged_parties(parties: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             for party in parties if party.get("name")]
 
 
+def identifier_values(party: dict[str, Any]) -> tuple[str, ...]:
+    """The identifier values of a party ({"type", "value"} entries, or bare texts)."""
+    return tuple(sorted(i["value"] if isinstance(i, dict) else str(i) for i in party.get("identifiers") or ()))
+
+
 def party_subject(party: dict[str, Any]) -> Subject:
-    return _subject(party["name"], party.get("country"), tuple(party.get("identifiers") or ()),
-                    tuple(party.get("aliases") or ()))
+    return _subject(party["name"], party.get("country"), identifier_values(party), tuple(party.get("aliases") or ()))
 
 
 @lru_cache(maxsize=50_000)

@@ -87,4 +87,5 @@ class DenialNotification(_Transaction, Base):
     origin: Mapped[str] = mapped_column(String(16))  # own | imported
     fingerprint: Mapped[str] = mapped_column(String(64))  # of the exchanged record, to make re-imports no-ops
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # indexed: the latest change tells the in-memory index of denials whether it is still current
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

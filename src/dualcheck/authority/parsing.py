@@ -69,12 +69,12 @@ class Party:
     country: str | None
     role: str = "end_user"
     address: str | None = None
-    identifiers: tuple[str, ...] = ()
+    identifiers: tuple[tuple[str | None, str], ...] = ()  # (type, value)
     aliases: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"role": self.role, "name": self.name, "country": self.country, "address": self.address,
-                "identifiers": list(self.identifiers), "aliases": list(self.aliases)}
+                "identifiers": [{"type": t, "value": v} for t, v in self.identifiers], "aliases": list(self.aliases)}
 
 
 @dataclass(frozen=True)
@@ -290,11 +290,14 @@ def _parameter(name: str, raw: Any, f: _Fields, where: str) -> Parameter:
     if isinstance(raw, bool) or raw is None or not isinstance(raw, int | float | str):
         raise f.fail(where, "expected a number, a text or {\"value\", \"unit\"}")
     text = " ".join(f"{raw} {unit_text or ''}".split())
-    try:
-        number, unit = parse_quantity(text) if isinstance(raw, str) or unit_text else (float(raw), None)
-        return Parameter(name, parameter_key(name), number, unit.dimension if unit else None, text)
-    except (BadInput, ValueError):
-        pass
+    if not isinstance(raw, str) and not unit_text:
+        return Parameter(name, parameter_key(name), float(raw), None, text)
+    for candidate in (text, text[:-1]) if text.endswith("s") else (text,):  # "256 bits" as "256 bit"
+        try:
+            number, unit = parse_quantity(candidate)
+            return Parameter(name, parameter_key(name), number, unit.dimension if unit else None, text)
+        except (BadInput, ValueError):
+            continue
     # a unit we do not convert ("52 µg", "64 lp/mm"): the number counts against the same unit only
     match = _LEADING_NUMBER.match(text)
     if match:
@@ -326,23 +329,28 @@ def _parameters(f: _Fields, name: str) -> tuple[Parameter, ...]:
     return tuple(found)
 
 
-def _identifiers(f: _Fields) -> tuple[str, ...]:
-    """A text, a list of texts or of {"type", "value"} objects, or {type: value}."""
+def _identifiers(f: _Fields) -> tuple[tuple[str | None, str], ...]:
+    """A text, a list of texts or of {"type", "value"} objects, or {type: value}: (type, value) pairs."""
     name = _first_present(f.doc, IDENTIFIER_FIELDS)
     raw = f.doc.get(name)
     if raw is None:
         return ()
-    values = list(raw.values()) if isinstance(raw, dict) else raw if isinstance(raw, list) else [raw]
-    found = []
-    for i, value in enumerate(values):
-        if isinstance(value, dict):
-            value = value.get("value", value.get("number", value.get("id")))
+    entries = list(raw.items()) if isinstance(raw, dict) else raw if isinstance(raw, list) else [raw]
+    found: list[tuple[str | None, str]] = []
+    for i, entry in enumerate(entries):
+        kind: Any = name if name != "identifiers" else None
+        value: Any = entry
+        if isinstance(entry, tuple):
+            kind, value = entry
+        elif isinstance(entry, dict):
+            kind = entry.get("type", entry.get("scheme"))
+            value = entry.get("value", entry.get("number", entry.get("id")))
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str):
+        if not isinstance(value, str) or (kind is not None and not isinstance(kind, str)):
             raise f.fail(f"{name}[{i}]", "expected an identifier text or {\"type\", \"value\"}")
         if value.strip():
-            found.append(" ".join(value.split()))
+            found.append((" ".join(kind.split()) if kind else None, " ".join(value.split())))
     return tuple(found)
 
 
@@ -452,13 +460,13 @@ def _criterion_form(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.casefold().replace("art.", "")).strip()
 
 
-def reason_of(criterion: str | None, detail: str) -> Reason:
+def reason_of(criterion: str | None, detail: str, label: str | None = None) -> Reason:
     """A reason under a known criterion (key, citation or alias), else kept as the issuing state wrote it."""
-    if not criterion:
+    if not criterion or _criterion_form(criterion) == "unspecified":
         return Reason("unspecified", detail)
     key = _criterion_lookup().get(_criterion_form(criterion))
     if key is None:
-        return Reason("other", detail, None, criterion)
+        return Reason("other", detail, None, label or (None if criterion == "other" else criterion))
     return Reason(key, detail, denial_criteria()[key]["citation"])
 
 
@@ -478,7 +486,7 @@ def _reasons(f: _Fields) -> tuple[str, tuple[Reason, ...]]:
             detail = sub.text("detail", required=False) or sub.text("text", required=False) or criterion
             if not detail:
                 raise sub.fail("detail", "missing or empty")
-            found.append(reason_of(criterion, detail))
+            found.append(reason_of(criterion, detail, sub.text("label", required=False)))
         return "; ".join(r.detail for r in found), tuple(found)
     text = f.required_text("reasons")
     return text, (reason_of(None, text),)

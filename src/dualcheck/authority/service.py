@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
@@ -26,23 +26,13 @@ def check_identical(session: Session, app: dict[str, Any], authority_state: str,
                     config: matching.MatchingConfig | None = None) -> dict[str, Any]:
     """Compare an application (a view as in matching.compare) with the denials that require consultation.
 
-    The exclusions are counted in SQL; the denials held are indexed by their parties (whatever their
-    destination), and only those with a party close to one of the application's are compared in full."""
+    The denials held are indexed in memory by their parties (whatever their destination); only those with
+    a party close to one of the application's are compared in full, and the rest are only counted."""
     config = config or matching.default_config()
     start = matching.lookback_start(as_of, config.lookback_years)
-    d = DenialNotification
-    other = d.issuing_state != authority_state
-    live = other & d.revoked.is_(False)
-    in_window = live & (d.denied_on >= start) & (d.denied_on <= as_of)
-    counts = session.execute(select(
-        func.count(case((d.issuing_state == authority_state, 1))),
-        func.count(case((other & d.revoked.is_(True), 1))),
-        func.count(case((live & (d.denied_on < start), 1))),
-        func.count(case((live & (d.denied_on > as_of), 1))),
-        func.count(case((in_window, 1))))).one()
-    excluded = {"own_state": counts[0], "revoked": counts[1], "older_than_three_years": counts[2],
-                "after_application_date": counts[3]}
     index = denial_index(session)
+    scope = index.scope(authority_state, start, as_of)
+    compared = scope.pop("compared")
     results = []
     for no, parties in index.party_matches(app["parties"], config).items():
         view = index.views[no]
@@ -52,7 +42,7 @@ def check_identical(session: Session, app: dict[str, Any], authority_state: str,
     warnings = [c for c in results if c.warning]
     shown = warnings + [c for c in results if not c.warning and c.score > 0][:max(0, MAX_SHOWN - len(warnings))]
     return {"as_of": as_of.isoformat(), "window_start": start.isoformat(), "configuration": config.summary(),
-            "compared": counts[4], "with_a_close_party": len(results), "excluded": excluded,
+            "compared": compared, "with_a_close_party": len(results), "excluded": scope,
             "warnings": [c.warning for c in warnings],
             "legal_basis": matching.LEGAL_BASIS if warnings else None,
             "comparisons": [c.as_dict() for c in shown]}

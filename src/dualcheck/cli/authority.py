@@ -106,9 +106,9 @@ def decide_cmd(reference: str = typer.Argument(..., help="Application reference.
             console.print(f"consulted {c['state']} on {c['date']}", markup=False)
         if d["decision"]["notice"]:
             n = d["decision"]["notice"]
-            console.print(f"notice to {' and '.join(n['to'])}: granted over "
-                          f"{', '.join(x['issuing_state'] + ' ' + x['reference'] for x in n['essentially_identical_denials'])}"
-                          " (recorded in the ledger)", markup=False)
+            over = ", ".join(f"{x['issuing_state']} {x['reference']}" for x in n["essentially_identical_denials"])
+            console.print(f"notice to {' and '.join(n['to'])}: granted over {over} (recorded in the ledger)",
+                          markup=False)
         if "denial_notification" in d:
             n = d["denial_notification"]
             console.print(f"denial notification {n['issuing_state']} {n['reference']} created", markup=False)
