@@ -232,10 +232,13 @@ def run_bench(*, denials: int, applications: int, near_share: float, seed: int =
             with db.session() as session:  # the first check builds the index of the denials held
                 service.denial_index(session)
             index_seconds = time.perf_counter() - started
-            warnings = 0
+            warnings = copies = copies_in_window = 0
+            window_start = matching.lookback_start(as_of).isoformat()
             for i in range(applications):
                 if records and rng.random() < near_share:
                     base = rng.choice(records)
+                    copies += 1
+                    copies_in_window += base["date"] >= window_start
                     party, code, use = base["end_user"]["name"], base["items"][0]["control_code"], base["end_use"]
                     dest = base["destination"] if rng.random() < 0.5 else rng.choice(_DESTINATIONS)  # re-routed
                 else:
@@ -264,4 +267,5 @@ def run_bench(*, denials: int, applications: int, near_share: float, seed: int =
             "index_build_seconds": round(index_seconds, 3),
             "check_ms": _timed(check_ms), "register_ms": _timed(register_ms),
             "ms_per_application": round(statistics.fmean(register_ms), 2),
+            "near_copies": copies, "near_copies_of_denials_in_the_window": copies_in_window,
             "applications_with_warnings": warnings}
