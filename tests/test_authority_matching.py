@@ -122,6 +122,10 @@ def test_items_same_code_or_parent_child_with_parameters_within_a_configurable_t
     # an unconverted unit compares with the same unit only; a text parameter by its text
     assert matching.item_score([_item("7A001", bias="52 µg")], [_item("7A001", bias="55 µg")])[0] == 1.0
     assert matching.item_score([_item("6A003", detector="cooled InSb")], [_item("6A003", detector="uncooled")])[0] < 0.9
+    # a range or a flag is compared as its text; a parameter left empty is not stated
+    assert matching.item_score([_item("6A003", band=[8, 12])], [_item("6A003", band=[8, 12])])[0] == 1.0
+    assert matching.item_score([_item("6A003", band=[3, 5])], [_item("6A003", band=[8, 12])])[0] < 0.9
+    assert item_view({"control_code": "6A003", "description": "x", "parameters": {"band": None}})["_parameters"] == []
 
 
 def _view(**changes: Any) -> dict[str, Any]:

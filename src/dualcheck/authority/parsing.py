@@ -280,15 +280,18 @@ def parameter_key(name: str) -> str:
 
 
 def _parameter(name: str, raw: Any, f: _Fields, where: str) -> Parameter:
-    """A parameter value: a number, a text such as "256 bit", or {"value": 256, "unit": "bit"}."""
+    """A parameter value: a number, a text such as "256 bit", or {"value": 256, "unit": "bit"}; anything
+    else (a range, a list, a flag) is kept as its text and compared as text."""
     unit_text = None
-    if isinstance(raw, dict):
+    if isinstance(raw, dict) and "value" in raw:
         unit_text = raw.get("unit")
         raw = raw.get("value")
         if unit_text is not None and not isinstance(unit_text, str):
             raise f.fail(where, "a parameter's unit is a text")
-    if isinstance(raw, bool) or raw is None or not isinstance(raw, int | float | str):
-        raise f.fail(where, "expected a number, a text or {\"value\", \"unit\"}")
+    if raw is None:
+        raise f.fail(where, "a parameter has a value")
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raw = json.dumps(raw, ensure_ascii=False, sort_keys=True)
     text = " ".join(f"{raw} {unit_text or ''}".split())
     if not isinstance(raw, str) and not unit_text:
         return Parameter(name, parameter_key(name), float(raw), None, text)
@@ -317,13 +320,15 @@ def _parameters(f: _Fields, name: str) -> tuple[Parameter, ...]:
     found = []
     if isinstance(raw, dict):
         for key, value in raw.items():
-            found.append(_parameter(str(key), value, f, f"{name}.{key}"))
+            if value is not None:  # a parameter left empty is not stated
+                found.append(_parameter(str(key), value, f, f"{name}.{key}"))
     elif isinstance(raw, list):
         for i, entry in enumerate(raw):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
                 raise f.fail(f"{name}[{i}]", "expected an object with a name and a value")
-            found.append(_parameter(entry["name"].strip(), {"value": entry.get("value"), "unit": entry.get("unit")},
-                                    f, f"{name}[{i}]"))
+            if entry.get("value") is not None:
+                found.append(_parameter(entry["name"].strip(), {"value": entry["value"], "unit": entry.get("unit")},
+                                        f, f"{name}[{i}]"))
     else:
         raise f.fail(name, f"expected an object or a list, got {type(raw).__name__}")
     return tuple(found)
