@@ -24,11 +24,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from dualcheck.controls.codes import normalise_code
-from dualcheck.errors import BadInput
+from dualcheck.screening.config import load_validated
 from dualcheck.screening.normalize import prepare_name
 from dualcheck.screening.scoring import default_scorer
 from dualcheck.screening.subjects import Subject, query_subject
@@ -93,20 +92,13 @@ class MatchingConfig(_Section):
 
 def load_config(path: Path | None = None, **overrides: Any) -> MatchingConfig:
     """The matching configuration (refusing unknown keys); ``overrides`` as {"items.parameter_tolerance": 0.2}."""
-    path = path or CONFIG_FILE
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    def edit(doc: Any) -> Any:
         for dotted, value in overrides.items():
             section, key = dotted.split(".", 1)
             doc[section][key] = value
-        return MatchingConfig.model_validate(doc)
-    except OSError as exc:
-        raise BadInput(f"cannot read ({exc.strerror})", source=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise BadInput(f"not valid YAML ({exc})", source=str(path)) from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise BadInput(str(err["msg"]), source=str(path), location=".".join(str(p) for p in err["loc"])) from None
+        return doc
+
+    return load_validated(path or CONFIG_FILE, MatchingConfig, edit)
 
 
 @lru_cache(maxsize=1)
