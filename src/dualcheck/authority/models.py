@@ -26,6 +26,9 @@ class _Transaction:
     end_user_country: Mapped[str | None] = mapped_column(String(2))
     end_use: Mapped[str] = mapped_column(Text)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    # every party with its role, address, identifiers and aliases (the name columns above are the
+    # consignee and end user, kept for queries and for rows written before parties were recorded)
+    parties: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
 
 
 class Application(_Transaction, TenantOwned, Base):
@@ -59,6 +62,10 @@ class ApplicationDecision(Base):
     reasons: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(200))
+    # the states consulted over essentially-identical warnings: [{"state", "date", "denials"}]
+    consulted: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    # a grant over a warning: what is sent to the other Member States and the Commission (Art. 16)
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -76,12 +83,17 @@ class DenialNotification(_Transaction, TenantOwned, Base):
     reasons: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    reasons_by_criterion: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    notified_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    revocation_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     origin: Mapped[str] = mapped_column(String(16))  # own | imported
     fingerprint: Mapped[str] = mapped_column(String(64))  # of the exchanged record, to make re-imports no-ops
     # an own denial the authority shares: readable (never writable) by every other tenant
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # indexed: the latest change tells the in-memory index of denials whether it is still current
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     @classmethod
     def visible_to(cls, tenant: str) -> ColumnElement[bool]:

@@ -38,16 +38,19 @@ class Grouping(str, Enum):
 def _render_check(doc: dict[str, Any]) -> None:
     a, check = doc["application"], doc["check"]
     console.print(f"registered {a['reference']} ({a['authority_state']}, {a['destination']}, "
-                  f"{len(a['items'])} items, value {a['total_value']:,.2f})")
+                  f"{len(a['items'])} items, value {a['total_value']:,.2f})", markup=False)
     console.print(f"compared with {check['compared']} denials of other Member States since {check['window_start']}"
-                  f" (excluded: {', '.join(f'{k} {v}' for k, v in check['excluded'].items() if v) or 'none'})")
+                  f" ({check['with_a_close_party']} with a close party; excluded: "
+                  f"{', '.join(f'{k} {v}' for k, v in check['excluded'].items() if v) or 'none'})", markup=False)
     for c in check["comparisons"]:
         d = c["denial"]
         head = c["warning"] or f"no consultation needed: {d['issuing_state']} {d['reference']} ({d['date']})"
         console.print(f"{'WARNING ' if c['warning'] else ''}{head}  score {c['score']:.2f}", markup=False)
         for name, crit in c["criteria"].items():
             value = crit.get("score", "same" if crit.get("match") else "different")
-            console.print(f"    {name}: {value}  {crit['detail']}", markup=False)
+            role = "required" if crit.get("required") else "context"
+            met = "" if "met" not in crit else (" met" if crit["met"] else " not met")
+            console.print(f"    {name} ({role}{met}): {value}  {crit['detail']}", markup=False)
     if check["legal_basis"]:
         console.print(f"legal basis: {check['legal_basis']}", markup=False)
 
@@ -81,8 +84,11 @@ def decide_cmd(reference: str = typer.Argument(..., help="Application reference.
                legal_basis: str | None = typer.Option(None, "--legal-basis", help="Legal basis cited."),
                on: str | None = typer.Option(None, "--date", help="Decision date YYYY-MM-DD (default today)."),
                consulted: list[str] = typer.Option([], "--consulted",
-                                                   help="A Member State consulted (repeat); needed to grant "
-                                                        "over a consultation warning."),
+                                                   help="A Member State consulted and the date, STATE:YYYY-MM-DD "
+                                                        "(repeat); needed to grant over a consultation warning."),
+               criteria: list[str] = typer.Option([], "--criterion",
+                                                  help="The criterion a denial's reasons fall under (repeat; "
+                                                       "e.g. end_use_diversion, sanctions; see docs/authority.md)."),
                fmt: OutputFormat = FormatOption) -> None:
     """Decide a pending application: --grant, --deny or --withdraw."""
     chosen = [name for name, flag in (("granted", grant), ("denied", deny), ("withdrawn", withdraw)) if flag]
@@ -90,11 +96,19 @@ def decide_cmd(reference: str = typer.Argument(..., help="Application reference.
         raise BadInput("give exactly one of --grant, --deny, --withdraw", source="decide")
     with database().write_session() as session:
         doc = service.decide(session, reference, chosen[0], reason=reason, actor=settings().actor,
-                             legal_basis=legal_basis, on=date_option(on, "--date"), consulted=consulted)
+                             legal_basis=legal_basis, on=date_option(on, "--date"), consulted=consulted,
+                             criteria=criteria)
 
     def text(d: dict[str, Any]) -> None:
         console.print(f"{d['reference']}: {d['decision']['outcome']} on {d['decision']['date']} "
                       f"after {d['decision']['processing_days']} days", markup=False)
+        for c in d["decision"]["consulted"]:
+            console.print(f"consulted {c['state']} on {c['date']}", markup=False)
+        if d["decision"]["notice"]:
+            n = d["decision"]["notice"]
+            over = ", ".join(f"{x['issuing_state']} {x['reference']}" for x in n["essentially_identical_denials"])
+            console.print(f"notice to {' and '.join(n['to'])}: granted over {over} (recorded in the ledger)",
+                          markup=False)
         if "denial_notification" in d:
             n = d["denial_notification"]
             console.print(f"denial notification {n['issuing_state']} {n['reference']} created", markup=False)
@@ -133,10 +147,13 @@ def import_cmd(path: Path = typer.Argument(..., help="Exchange file (JSON, versi
 
 @denials_app.command("revoke")
 def revoke_cmd(reference: str = typer.Argument(..., help="Reference of one of our own denials."),
-               reason: str = typer.Option(..., "--reason", help="Why it is revoked.")) -> None:
-    """Revoke one of our own denials (exported from now on with revoked: true)."""
+               reason: str = typer.Option(..., "--reason", help="Why it is revoked."),
+               on: str | None = typer.Option(None, "--date", help="Revocation date YYYY-MM-DD (default today).")
+               ) -> None:
+    """Revoke one of our own denials (exported from now on with revoked: true and the revocation)."""
     with database().write_session() as session:
-        record = service.revoke_denial(session, reference, actor=settings().actor, reason=reason)
+        record = service.revoke_denial(session, reference, actor=settings().actor, reason=reason,
+                                       on=date_option(on, "--date"))
     console.print(f"revoked {record['issuing_state']} {record['reference']}", markup=False)
 
 
@@ -163,21 +180,40 @@ def stats_cmd(start: str | None = typer.Option(None, "--from", help="Received on
                       markup=False)
 
 
-def bench_authority(denials: int = typer.Option(10_000, "--denials", min=0, help="Generated denials to import."),
+def bench_authority(pairs: Path | None = typer.Option(None, "--pairs",
+                                                  help="Labelled application/denial pairs (JSON Lines): precision "
+                                                       "and recall of the warning instead of speed."),
+                    denials: int = typer.Option(10_000, "--denials", min=0, help="Generated denials to import."),
                     applications: int = typer.Option(200, "--applications", min=1,
                                                      help="Applications registered and checked."),
                     near_share: float = typer.Option(0.2, "--near-share", min=0.0, max=1.0,
-                                                     help="Share of applications copying a denial's end user, "
-                                                          "destination and code."),
+                                                     help="Share of applications copying a denial's end user "
+                                                          "and code (half of them re-routed)."),
+                    config_file: Path | None = typer.Option(None, "--config",
+                                                            help="Another matching configuration (YAML)."),
+                    tolerance: float | None = typer.Option(None, "--tolerance", min=0.0,
+                                                           help="Parameter tolerance (relative), overriding "
+                                                                "the configuration's."),
+                    details: bool = typer.Option(False, "--details", help="With --pairs: every pair's outcome."),
                     json_out: Path | None = typer.Option(None, "--json", help="Write figures here.")) -> None:
-    """Denials imported per second and applications registered (with the check) per second, temporary SQLite."""
+    """Precision and recall of the essentially-identical warning on labelled pairs (--pairs), or the time
+    to check and register an application against generated denials (temporary SQLite either way)."""
     import json
 
-    from dualcheck.authority.bench import run_bench
+    from dualcheck.authority.bench import read_pairs, run_bench, run_pairs
+    from dualcheck.authority.matching import load_config
 
-    with progress("registering applications", total=applications) as advance:
-        figures = run_bench(denials=denials, applications=applications, near_share=near_share, advance=advance)
-    text = json.dumps(figures, indent=2)
+    overrides = {"items.parameter_tolerance": tolerance} if tolerance is not None else {}
+    config = load_config(config_file, **overrides)
+    if pairs is not None:
+        total = len(read_pairs(pairs))
+        with progress("comparing pairs", total=total) as advance:
+            figures = run_pairs(pairs, config=config, advance=advance, details=details)
+    else:
+        with progress("registering applications", total=applications) as advance:
+            figures = run_bench(denials=denials, applications=applications, near_share=near_share, config=config,
+                                advance=advance)
+    text = json.dumps(figures, indent=2, ensure_ascii=False)
     typer.echo(text)
     if json_out:
         json_out.write_text(text + "\n", encoding="utf-8")

@@ -6,8 +6,10 @@ record, so a score can be traced to the exact numbers that produced it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -16,6 +18,7 @@ from dualcheck.errors import BadInput
 from dualcheck.screening.names import NameParams
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "scoring.yaml"
+M = TypeVar("M", bound=BaseModel)
 
 
 class FeatureSpec(BaseModel):
@@ -54,10 +57,14 @@ class ScoringConfig(BaseModel):
 
 
 def load_config(path: Path | None = None) -> ScoringConfig:
-    path = path or DEFAULT_CONFIG
+    return load_validated(path or DEFAULT_CONFIG, ScoringConfig)
+
+
+def load_validated(path: Path, model: type[M], edit: Callable[[Any], Any] | None = None) -> M:
+    """A YAML file validated as ``model`` (after ``edit``, if given), or one line naming the file and field."""
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return ScoringConfig.model_validate(doc)
+        return model.model_validate(edit(doc) if edit else doc)
     except OSError as exc:
         raise BadInput(f"cannot read ({exc.strerror})", source=str(path)) from None
     except yaml.YAMLError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import methodcaller
 from pathlib import Path
@@ -105,6 +105,8 @@ _LATIN_SPECIALS = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "
 # rigour romanises these scripts itself; any other script goes straight to ICU (normality), which
 # is what rigour would fall back to after a slow first pass
 _RIGOUR_SCRIPTS = frozenset({"Greek", "Armenian", "Georgian"})
+_URDU = str.maketrans({"\u0679": "t", "\u0688": "d", "\u0691": "r"})
+_URDU_LETTERS = re.compile("[\u0679\u0688\u0691]")
 
 
 def _to_ascii(text: str) -> str:
@@ -125,6 +127,8 @@ def _to_ascii(text: str) -> str:
         return ascii_text(text).lower()
     if "\u0639" in text:  # ain: ICU writes it as a mark that is lost; Latin spellings write a vowel (Abd, Ali, Omar)
         text = text.replace("\u0639", "a")
+    if _URDU_LETTERS.search(text):  # Urdu's retroflex letters, which ICU drops (انڈس / Indus, ٹیکنیکل / Technical)
+        text = text.translate(_URDU)
     return normality.ascii_text(text).lower()
 
 
@@ -142,6 +146,13 @@ class LegalForms:
     correctable: tuple[str, ...]
     # the written-together forms an ASCII name can contain (none today: they are Chinese, Japanese, Korean)
     written_together_ascii: tuple[tuple[str, str], ...] = ()
+    # generic words in other languages and scripts -> the English word: single words, phrases by their
+    # first word (longest first), the first words of both (a name with none of them is left alone), and
+    # the words of scripts written without spaces
+    generic_words: dict[str, str] = field(default_factory=dict)
+    generic_phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = field(default_factory=dict)
+    generic_heads: frozenset[str] = frozenset()
+    generic_together: tuple[tuple[str, str], ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -149,9 +160,46 @@ def legal_forms() -> LegalForms:
     path = Path(__file__).resolve().parent / "data" / "legal_forms.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     together = sorted(((str(k), str(v)) for k, v in doc["written_together"].items()), key=lambda kv: -len(kv[0]))
+    single: dict[str, str] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for written, meaning in (doc.get("generic_words") or {}).items():
+        words = tuple(str(written).split())
+        if len(words) == 1:
+            single[words[0]] = str(meaning)
+        else:
+            phrases.setdefault(words[0], []).append((words, str(meaning)))
+    generic_together = sorted(((str(k), str(v)) for k, v in (doc.get("generic_written_together") or {}).items()),
+                              key=lambda kv: -len(kv[0]))
     return LegalForms(words={str(k): str(v) for k, v in doc["words"].items()}, written_together=tuple(together),
                       correctable=tuple(str(w) for w in doc["correctable"]),
-                      written_together_ascii=tuple((w, f) for w, f in together if w.isascii()))
+                      written_together_ascii=tuple((w, f) for w, f in together if w.isascii()),
+                      generic_words=single,
+                      generic_phrases={k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
+                      generic_heads=frozenset(single) | frozenset(phrases), generic_together=tuple(generic_together))
+
+
+def _translate_generic(normal: str, forms: LegalForms) -> str:
+    """Generic words of other languages ("شركة", "торговая", "贸易") replaced by the English word they mean."""
+    if not normal.isascii():
+        for written, meaning in forms.generic_together:
+            if written in normal:
+                normal = normal.replace(written, meaning)
+        normal = " ".join(normal.split())
+    tokens = normal.split(" ")
+    if forms.generic_heads.isdisjoint(tokens):
+        return normal
+    out, i = [], 0
+    while i < len(tokens):
+        token = tokens[i]
+        for phrase, meaning in forms.generic_phrases.get(token, ()):
+            if tuple(tokens[i:i + len(phrase)]) == phrase:
+                out.append(meaning)
+                i += len(phrase)
+                break
+        else:
+            out.append(forms.generic_words.get(token, token))
+            i += 1
+    return " ".join(out)
 
 
 def _correct_legal_words(normal: str, forms: LegalForms) -> str:
@@ -221,6 +269,7 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
             if written in normal:
                 normal = normal.replace(written, " ").strip()
                 classes.add(form)
+        normal = _translate_generic(normal, forms)
         normal = _correct_legal_words(normal, forms)
         found = extract_org_types(normal, generic=True)
         if found:
