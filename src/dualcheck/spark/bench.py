@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -119,7 +120,7 @@ def peak_memory() -> Iterator[dict[str, float]]:
         out["peak_mb"] = round(out["peak_mb"], 1)
 
 
-def builtin_batch(index: ScreeningIndex, path: Path, threshold: float, workers: int) -> set[tuple[str, str, str, float]]:
+def builtin_batch(index: ScreeningIndex, path: Path, threshold: float, workers: int) -> set[tuple[Any, ...]]:
     """What `counterparties screen` does with a file's rows: validate, build queries, screen with workers."""
     from dualcheck.screening.counterparties import read_rows, validate_row
     from dualcheck.screening.runs import counterparty_query, screen_all
@@ -163,7 +164,7 @@ def bench(db: Database, sizes: list[int], *, master: str, workers: int, conf: di
         builtin: dict[int, tuple[set[Any], float, float]] = {}
         for n in sizes:
             note(f"built-in batch, {n} rows, {workers} workers ...")
-            builtin[n] = _measure(lambda n=n: builtin_batch(index, files[n], cut, workers))
+            builtin[n] = _measure(partial(builtin_batch, index, files[n], cut, workers))
         started = time.perf_counter()
         spark = spark_session(master, conf)
         startup = time.perf_counter() - started
@@ -171,8 +172,8 @@ def bench(db: Database, sizes: list[int], *, master: str, workers: int, conf: di
         for n in sizes:
             note(f"spark {master}, {n} rows ...")
             out = Path(tmp) / f"hits-{n}.parquet"
-            doc, seconds, peak = _measure(lambda n=n, out=out: run_file(
-                None, index, str(files[n]), str(out), kind="batch", actor="bench", master=master, conf=conf))
+            doc, seconds, peak = _measure(partial(run_file, None, index, str(files[n]), str(out), kind="batch",
+                                                  actor="bench", master=master, conf=conf))
             spark_hits = {(h[0], h[6], h[7], h[10]) for h in doc["hit_rows"]}
             found, b_seconds, b_peak = builtin[n]
             spark_rate, builtin_rate = n / seconds, n / b_seconds
