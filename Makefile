@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml constraints.txt
 	scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench,spark]'
 	touch $(STAMP)
 
 # the screening hot path is compiled (setup.py); recompile it when its source changes

@@ -21,6 +21,7 @@ from dualcheck.cli import lists as lists_cli
 from dualcheck.cli import redflags as redflags_cli
 from dualcheck.cli import risk as risk_cli
 from dualcheck.cli import screen as screen_cli
+from dualcheck.cli import spark as spark_cli
 from dualcheck.errors import DualcheckError
 
 app = typer.Typer(
@@ -68,6 +69,8 @@ app.command("screen")(screen_cli.screen)
 app.add_typer(screen_cli.counterparties_app, name="counterparties")
 app.add_typer(screen_cli.decisions_app, name="decisions")
 app.add_typer(screen_cli.rescreen_app, name="rescreen")
+app.add_typer(spark_cli.app, name="spark")
+bench.app.command("spark")(spark_cli.bench_spark)
 app.add_typer(redflags_cli.app, name="redflags")
 bench.app.command("redflags")(redflags_cli.bench_redflags)
 app.add_typer(authority_cli.app, name="authority")

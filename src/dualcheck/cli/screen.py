@@ -7,6 +7,7 @@ import json
 import resource
 import time
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from dualcheck import ledger
 from dualcheck._compiled import implementation
 from dualcheck.cli import bench
 from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, progress, settings
+from dualcheck.cli.spark import ConfOption, MasterOption
 from dualcheck.errors import BadInput
 from dualcheck.screening import evaluate
 from dualcheck.screening.config import default_config
@@ -167,6 +169,15 @@ def _each(key: str, line: Callable[[dict[str, Any]], str]) -> Callable[[Any], No
 WorkersOption = typer.Option(None, "--workers", min=1, max=16, help="Worker processes (default: CPU count, max 4).")
 
 
+class Engine(str, Enum):
+    builtin = "builtin"
+    spark = "spark"
+
+
+EngineOption = typer.Option(Engine.builtin, "--engine", help="builtin (worker processes on this machine) or spark "
+                                                             "(the same matcher on Apache Spark; see --master).")
+
+
 @counterparties_app.command("import")
 def counterparties_import(
     path: Path = typer.Argument(..., help="CSV or XLSX with a header row."),
@@ -195,26 +206,39 @@ def counterparties_list(offset: int = typer.Option(0, min=0), limit: int = typer
 
 
 def _run(kind: str, index_factory: Callable[[Any], tuple[Any, dict[str, Any]]], threshold: float | None,
-         workers: int | None, fmt: OutputFormat) -> None:
+         workers: int | None, fmt: OutputFormat, engine: Engine = Engine.builtin, master: str | None = None,
+         conf: list[str] | None = None) -> None:
     from dualcheck.screening.counterparties import list_counterparties
     from dualcheck.screening.runs import default_workers, run_screening
 
+    screener = None
+    if engine == Engine.spark:
+        from dualcheck.spark.service import stored_screener
+        from dualcheck.spark.session import parse_conf
+
+        screener, engine_details = stored_screener(master, parse_conf(conf))
+    elif master or conf:
+        raise BadInput("only the Spark engine takes a master or Spark settings", location="--engine")
     db = database()
     index, details = index_factory(db)
+    if screener is not None:
+        details = {**details, **engine_details}
     with db.session() as session:
         total, _ = list_counterparties(session, limit=1)
     with progress(f"screening ({kind})", total=total) as advance:
         doc = run_screening(db, index, kind=kind, actor=settings().actor, threshold=threshold,
-                            workers=workers or default_workers(), details=details, advance=advance)
+                            workers=workers or default_workers(), details=details, advance=advance,
+                            screener=screener)
     emit(doc, fmt, lambda d: console.print(f"run {d['id']} ({d['kind']}): {d['screened']} screened, {d['hits']} hits, "
                                            f"{d['new_hits']} new"))
 
 
 @counterparties_app.command("screen")
 def counterparties_screen(threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0),
-                          workers: int = WorkersOption, fmt: OutputFormat = FormatOption) -> None:
+                          workers: int = WorkersOption, engine: Engine = EngineOption, master: str = MasterOption,
+                          conf: list[str] = ConfOption, fmt: OutputFormat = FormatOption) -> None:
     """Screen every stored counterparty against all loaded lists (a batch run, stored and recorded)."""
-    _run("batch", lambda db: (get_index(db), {}), threshold, workers, fmt)
+    _run("batch", lambda db: (get_index(db), {}), threshold, workers, fmt, engine, master, conf)
 
 
 @counterparties_app.command("export")
@@ -235,7 +259,8 @@ def rescreen_delta(
     from_version: int = typer.Option(None, "--from", help="Version id (default: the one before the current)."),
     to_version: int = typer.Option(None, "--to", help="Version id (default: the current one)."),
     threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0),
-    workers: int = WorkersOption, fmt: OutputFormat = FormatOption,
+    workers: int = WorkersOption, engine: Engine = EngineOption, master: str = MasterOption,
+    conf: list[str] = ConfOption, fmt: OutputFormat = FormatOption,
 ) -> None:
     """Screen stored counterparties against only the entries added or changed between two versions."""
     from dualcheck.screening.runs import delta_index, latest_change
@@ -244,14 +269,15 @@ def rescreen_delta(
         old, new = latest_change(db, list_name) if from_version is None or to_version is None else (0, 0)
         return delta_index(db, default_scorer(), list_name, from_version or old, to_version or new)
 
-    _run("delta", factory, threshold, workers, fmt)
+    _run("delta", factory, threshold, workers, fmt, engine, master, conf)
 
 
 @rescreen_app.command("full")
 def rescreen_full(threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0),
-                  workers: int = WorkersOption, fmt: OutputFormat = FormatOption) -> None:
+                  workers: int = WorkersOption, engine: Engine = EngineOption, master: str = MasterOption,
+                  conf: list[str] = ConfOption, fmt: OutputFormat = FormatOption) -> None:
     """Screen every stored counterparty against every current list version."""
-    _run("full", lambda db: (get_index(db), {}), threshold, workers, fmt)
+    _run("full", lambda db: (get_index(db), {}), threshold, workers, fmt, engine, master, conf)
 
 
 @rescreen_app.command("hits")

@@ -105,24 +105,37 @@ def import_file(db: Database, path: Path, *, mapping: dict[str, str], actor: str
         if record["ref"] in records:
             raise BadInput(f"duplicate ref {record['ref']!r}", source=path.name, location=f"row {line}, field ref")
         records[record["ref"]] = record
-    created = updated = 0
     with db.write_session() as session:
-        existing = {c.ref: c for c in session.execute(select(Counterparty)).scalars()}
-        now = utcnow()
-        for ref, record in records.items():
-            cp = existing.get(ref)
-            if cp is None:
-                session.add(Counterparty(**record, attributes={}, created_at=now, updated_at=now))
-                created += 1
-            elif any(getattr(cp, k) != v for k, v in record.items()):
-                for k, v in record.items():
-                    setattr(cp, k, v)
-                cp.updated_at = now
-                updated += 1
+        _, created, updated = upsert_records(session, records)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         summary = {"file": path.name, "sha256": digest, "rows": len(records), "created": created, "updated": updated}
         ledger.append(session, "screening.counterparties.import", summary, actor=actor, subject=path.name)
     return summary
+
+
+def upsert_records(session: Session, records: dict[str, dict[str, Any]],
+                   ) -> tuple[dict[str, Counterparty], int, int]:
+    """Create or update validated records by ref: (the stored counterparties by ref, created, updated)."""
+    refs = list(records)
+    existing: dict[str, Counterparty] = {}
+    for start in range(0, len(refs), 1000):  # bounded IN lists
+        query = select(Counterparty).where(Counterparty.ref.in_(refs[start:start + 1000]))
+        existing.update((c.ref, c) for c in session.execute(query).scalars())
+    created = updated = 0
+    now = utcnow()
+    for ref, record in records.items():
+        cp = existing.get(ref)
+        if cp is None:
+            cp = existing[ref] = Counterparty(**record, attributes={}, created_at=now, updated_at=now)
+            session.add(cp)
+            created += 1
+        elif any(getattr(cp, k) != v for k, v in record.items()):
+            for k, v in record.items():
+                setattr(cp, k, v)
+            cp.updated_at = now
+            updated += 1
+    session.flush()
+    return existing, created, updated
 
 
 def counterparty_document(cp: Counterparty) -> dict[str, Any]:

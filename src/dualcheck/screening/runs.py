@@ -30,23 +30,30 @@ from dualcheck.screening.subjects import Subject, listed_subject, query_subject
 
 Found = tuple[int, str, str, float, str, list[dict[str, Any]]]  # counterparty, list, entity, score, name, why
 CHUNK = 500
+RUN_HIT_LIMIT = 50  # at most this many hits per counterparty and run
 
 _worker_index: ScreeningIndex | None = None
 _worker_threshold = 0.0
 
 
-def _query(cp: Counterparty) -> Subject:
+def counterparty_query(cp: Any) -> Subject:
+    """The query for a stored counterparty (or any object with its fields, validated as on import)."""
     return query_subject(cp.name, schema=cp.schema, birth_date=cp.birth_date, country=cp.country,
                          aliases=list(cp.aliases or []), strict_country=False)
+
+
+def screen_query(index: ScreeningIndex, key: Any, query: Subject, threshold: float) -> list[Found]:
+    """One counterparty's hits in a run (every engine, in-process or distributed, screens through this)."""
+    return [(key, hit.entity.list_name, hit.entity.entity_id, round(hit.score, 4), hit.scored.matched_name,
+             [c.as_dict() for c in hit.scored.explanation])
+            for hit in index.search(query, threshold, limit=RUN_HIT_LIMIT)]
 
 
 def _screen_chunk(chunk: Sequence[tuple[int, Subject]]) -> list[Found]:
     index, out = _worker_index, []
     assert index is not None
     for cp_id, query in chunk:
-        for hit in index.search(query, _worker_threshold, limit=50):
-            out.append((cp_id, hit.entity.list_name, hit.entity.entity_id, round(hit.score, 4),
-                        hit.scored.matched_name, [c.as_dict() for c in hit.scored.explanation]))
+        out.extend(screen_query(index, cp_id, query, _worker_threshold))
     return out
 
 
@@ -85,39 +92,63 @@ def _previous_hits(session: Session) -> set[tuple[int, str, str]]:
     return {(a, b, c) for a, b, c in rows}
 
 
+# an engine other than the built-in one: (index, stored counterparties, threshold) -> their hits
+Screener = Callable[[ScreeningIndex, list[Counterparty], float], list[Found]]
+
+
 def run_screening(db: Database, index: ScreeningIndex, *, kind: str, actor: str, threshold: float | None = None,
                   workers: int = 1, details: dict[str, Any] | None = None,
-                  advance: Callable[[int], None] | None = None) -> dict[str, Any]:
+                  advance: Callable[[int], None] | None = None, screener: Screener | None = None) -> dict[str, Any]:
     """Screen all stored counterparties against ``index``; store the run, its hits and a ledger record."""
     cut = index.scorer.config.threshold if threshold is None else threshold
     with db.session() as session:
         counterparties = list(session.execute(select(Counterparty).order_by(Counterparty.id)).scalars())
-        previous = _previous_hits(session)
-    queries = [(cp.id, _query(cp)) for cp in counterparties]
-    found = screen_all(index, queries, cut, workers=workers, advance=advance)
+    if screener is None:
+        queries = [(cp.id, counterparty_query(cp)) for cp in counterparties]
+        found = screen_all(index, queries, cut, workers=workers, advance=advance)
+    else:
+        found = screener(index, counterparties, cut)
+    return store_run(db, index, counterparties, found, kind=kind, actor=actor, threshold=cut, details=details)
+
+
+def store_run(db: Database, index: ScreeningIndex, counterparties: Sequence[Any], found: list[Found], *,
+              kind: str, actor: str, threshold: float, details: dict[str, Any] | None = None,
+              screened: int | None = None) -> dict[str, Any]:
+    """Store a run's hits (officers' decisions applied, new hits marked) with one ledger record."""
+    with db.write_session() as session:
+        return record_run(session, index, counterparties, found, kind=kind, actor=actor, threshold=threshold,
+                          details=details, screened=screened)
+
+
+def record_run(session: Session, index: ScreeningIndex, counterparties: Sequence[Any], found: list[Found],
+               *, kind: str, actor: str, threshold: float, details: dict[str, Any] | None = None,
+               screened: int | None = None) -> dict[str, Any]:
+    """``store_run`` in the caller's transaction. ``counterparties`` holds at least every counterparty
+    with a hit; ``screened`` (how many were screened) defaults to their number."""
     by_id = {cp.id: cp for cp in counterparties}
     keys = {cp.id: party_key(cp.name, cp.country) for cp in counterparties}
     entities = {(e.list_name, e.entity_id): e for e in index}
-    with db.write_session() as session:
-        book = DecisionBook.load(session, keys.values())
-        run = ScreeningRun(kind=kind, started_at=utcnow(), actor=actor, threshold=cut,
-                           list_versions={k: v.get("version") for k, v in index.list_versions.items()},
-                           configuration=index.scorer.config.summary(), details=details or {})
-        session.add(run)
-        session.flush()
-        new_hits = 0
-        for cp_id, list_name, entity_id, score, matched, why in found:
-            entity = entities[(list_name, entity_id)]
-            state = book.state(keys[cp_id], entity)
-            is_new = (cp_id, list_name, entity_id) not in previous
-            new_hits += is_new
-            session.add(RunHit(run_id=run.id, counterparty_id=cp_id, list_name=list_name, entity_id=entity_id,
-                               score=score, matched_name=matched, is_new=is_new, explanation=why,
-                               decision_status=(state["status"] if state and state["in_force"] else None)))
-        run.screened, run.hits, run.new_hits, run.finished_at = len(by_id), len(found), new_hits, utcnow()
-        session.flush()
-        doc = run_document(run)
-        ledger.append(session, "screening.run", doc, actor=actor, subject=f"run:{run.id}")
+    previous = _previous_hits(session)
+    book = DecisionBook.load(session, keys.values())
+    run = ScreeningRun(kind=kind, started_at=utcnow(), actor=actor, threshold=threshold,
+                       list_versions={k: v.get("version") for k, v in index.list_versions.items()},
+                       configuration=index.scorer.config.summary(), details=details or {})
+    session.add(run)
+    session.flush()
+    new_hits = 0
+    for cp_id, list_name, entity_id, score, matched, why in found:
+        entity = entities[(list_name, entity_id)]
+        state = book.state(keys[cp_id], entity)
+        is_new = (cp_id, list_name, entity_id) not in previous
+        new_hits += is_new
+        session.add(RunHit(run_id=run.id, counterparty_id=cp_id, list_name=list_name, entity_id=entity_id,
+                           score=score, matched_name=matched, is_new=is_new, explanation=why,
+                           decision_status=(state["status"] if state and state["in_force"] else None)))
+    run.screened = len(by_id) if screened is None else screened
+    run.hits, run.new_hits, run.finished_at = len(found), new_hits, utcnow()
+    session.flush()
+    doc = run_document(run)
+    ledger.append(session, "screening.run", doc, actor=actor, subject=f"run:{run.id}")
     return doc
 
 
