@@ -93,3 +93,27 @@ def test_ambiguous_or_impossible_dates_are_refused_with_the_field(written: str, 
         query_subject("Ivan Petrov", birth_date=written)
     with pytest.raises(BadInput, match="birth_date"):
         query_subject("Ivan Petrov", birth_date=written)
+
+
+def test_a_bench_file_skips_and_counts_rows_with_unreadable_dates(tmp_path: Path) -> None:
+    from dualcheck.screening.evaluate import read_queries
+
+    path = tmp_path / "queries.csv"
+    path.write_text("full_name,date_of_birth\nIvan Petrov,1969-7-16\nOleg Sidorov,05/06/1969\n"
+                    "Anna Smirnova,16.07.1969\nPetr Volkov,1969-02-30\n", encoding="utf-8")
+    read = read_queries(path)
+    assert [q.birth_dates for q, _ in read.rows] == [("1969-07-16",), ("1969-07-16",)]
+    assert len(read.skipped) == 2
+    assert "row 3, field date_of_birth" in read.skipped[0] and "reads as" in read.skipped[0]
+    assert "row 5, field date_of_birth" in read.skipped[1] and "no day 1969-02-30" in read.skipped[1]
+
+
+def test_a_counterparty_file_skips_rows_with_unreadable_dates(sqlite_db: Database, tmp_path: Path) -> None:
+    from dualcheck.screening.counterparties import import_file, parse_mapping
+
+    path = tmp_path / "parties.csv"
+    path.write_text("ref,name,birth_date\nC-1,Ivan Petrov,16.07.1969\nC-2,Oleg Sidorov,05/06/1969\n"
+                    "C-3,Anna Smirnova,July 1969\n", encoding="utf-8")
+    summary = import_file(sqlite_db, path, mapping=parse_mapping(None), actor="officer")
+    assert (summary["rows"], summary["created"], summary["skipped"]) == (2, 2, 1)
+    assert summary["skipped_rows"][0].startswith("parties.csv: row 3, field birth_date: '05/06/1969' reads as")
