@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     actor: str = Field(default_factory=lambda: os.environ.get("USER") or "system",
                        description="Who is acting, recorded in the ledger for CLI work.")
+    list_max_age: str = Field(default="", description="Per-list maximum age in days before a clear screening "
+                                                      "result becomes a warning, e.g. 'us-csl=30,eu-fsf=3' "
+                                                      "(defaults: lists/data/max_age.yaml).")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -38,8 +38,13 @@ def _render_result(doc: dict[str, Any]) -> None:
     versions = ", ".join(f"{k} v{v}" for k, v in doc["list_versions"].items()) or "no lists loaded"
     console.print(f"[bold]{doc['query']['name']}[/bold] ({doc['query']['schema']}), threshold {doc['threshold']}, "
                   f"{versions}")
+    ages = ", ".join(f"{k} published {v['published']} ({v['age_days']} days)" for k, v in doc.get("lists", {}).items())
+    if ages:
+        console.print(ages, markup=False)
+    for warning in doc.get("warnings", []):
+        console.print(f"WARNING: {warning}", markup=False)
     if not doc["hits"]:
-        console.print("no hits")
+        console.print("no hits" + (" on stale lists: not a clear result" if doc.get("warnings") else ""))
     for hit in doc["hits"]:
         console.print(f"  {hit['score']:.3f}  {hit['list']}  {hit['entity_id']}  {hit['name']}  "
                       f"(matched {hit['matched_name']!r}; {', '.join(hit['programmes'])})")

@@ -26,6 +26,7 @@ from dualcheck.screening.scoring import Scored, Scorer, default_scorer
 from dualcheck.screening.subjects import ListedSubject, Subject
 
 MIN_SHARE_OF_BEST = 0.3
+LONG_TOKEN = 12  # words this long get a romanisation key, and glued into one they count for both tokens
 MAX_KEY_SHARE = 0.02  # keys in more than this share of names are too common to generate candidates
 
 
@@ -35,9 +36,8 @@ def token_keys(token: str) -> tuple[str, ...]:
     key = phonetic_key(token)
     if key:
         keys.append("~" + key)
-    roman = romanisation_key(token)
-    if len(roman) >= 4 and not token.isdigit():
-        keys.append("=" + roman)
+    if len(token) >= LONG_TOKEN and token.isalpha():  # long words vary by romanisation (x / ks / kh, w / v)
+        keys.append("=" + romanisation_key(token))
     skel = skeleton(token)
     if len(skel) >= 2:
         keys.append("^" + skel)
@@ -53,11 +53,23 @@ def name_keys(name: PreparedName) -> set[str]:
     return keys
 
 
+def _long_glue(a: str, b: str) -> bool:
+    """Two words that written together make one long word ("Rosoboron Export"), not a name with
+    its article or particle ("Muhammad Al")."""
+    return len(a) >= 3 and len(b) >= 3 and len(a) + len(b) >= LONG_TOKEN
+
+
 def glued_keys(name: PreparedName) -> set[str]:
-    """The keys of adjacent tokens written as one ("Rosoboron Export" -> "rosoboronexport")."""
+    """The keys of adjacent tokens written as one: the word and its skeleton ("Jin Ping" ->
+    "jinping"), and for a long word all its keys ("Rosoboron Export" -> "rosoboronexport")."""
     keys: set[str] = set()
     for a, b in itertools.pairwise(name.tokens):
-        keys.update(token_keys(a + b))
+        glued = a + b
+        if _long_glue(a, b):
+            keys.update(token_keys(glued))
+        else:
+            keys.add(glued)
+            keys.add("^" + skeleton(glued))
     return keys
 
 
@@ -113,21 +125,29 @@ class ScreeningIndex:
         found: list[tuple[np.ndarray, float]] = []
         common: list[tuple[np.ndarray, float]] = []
         keys = set().union(*(name_keys(n) for n in query.names)) if query.names else set()
-        # the keys of glued tokens are alternatives to the tokens' own keys: they do not add to the
-        # weight a candidate must share, and count for both tokens when shared ("Rosoboron Export"
-        # must reach "ROSOBORONEKSPORT")
-        glued = set().union(*(glued_keys(n) for n in query.names)) if query.names else set()
-        glued -= set().union(*(token_keys(t) for n in query.names for t in n.tokens)) if query.names else set()
+        # the keys of long words glued from two tokens are alternatives to the tokens' own keys: they
+        # do not add to the weight a candidate must share, and count for both tokens when shared
+        # ("Rosoboron Export" must reach "ROSOBORONEKSPORT")
+        glued_long = {k for n in query.names for a, b in itertools.pairwise(n.tokens) if _long_glue(a, b)
+                      for k in token_keys(a + b)}
+        if glued_long:
+            glued_long -= {k for n in query.names for t in n.tokens for k in token_keys(t)}
+        uncounted = set(glued_long)
+        if len(query.names) > 1:  # a form that only adds words to another ("X (ACRONYM)" and "X") adds no key
+            extended = [n for n in query.names if any(set(o.tokens) < set(n.tokens) for o in query.names)]
+            if extended:
+                uncounted |= set().union(*(name_keys(n) for n in extended)).difference(
+                    *(name_keys(n) for n in query.names if n not in extended))
         query_mass = 0.0
         for key in keys:
             posting = self.postings.get(key)
             if posting is None:
                 continue
             weight = self.idf(len(posting))
-            if len(posting) <= self.max_df and key not in glued:
+            if len(posting) <= self.max_df and key not in uncounted:
                 query_mass += weight
-            # a glued key stands for two of the query's tokens: it counts for both
-            item = (posting, 2 * weight if key in glued else weight)
+            # a long glued word stands for two of the query's tokens: it counts for both
+            item = (posting, 2 * weight if key in glued_long else weight)
             (found if len(posting) <= self.max_df else common).append(item)
         if not found:
             found = sorted(common, key=lambda item: len(item[0]))[:1]
