@@ -41,6 +41,8 @@ class Server:
                     return
                 body = server.files.get(self.path)
                 self.send_response(200 if body is not None else 404)
+                if body is not None:  # the content of these files carries no date: the server's dates them
+                    self.send_header("Last-Modified", "Tue, 02 Jan 2024 08:00:00 GMT")
                 self.end_headers()
                 self.wfile.write(body or b"not found")
 
@@ -136,3 +138,28 @@ def test_default_sources_name_only_known_lists() -> None:
     names = {s.name for s in read_sources()}
     assert names <= {"us-ofac-sdn", "us-ofac-nonsdn", "us-csl", "us-bis-dpl", "un-sc", "gb-ofsi", "eu-fsf", "ca-sema"}
     assert all(url.startswith("https://") for s in read_sources() for url in s.urls)
+
+
+def test_an_undated_download_takes_the_servers_date_and_without_one_is_refused(
+        sqlite_db: Database, server: Server, tmp_path: Path) -> None:
+    result = _update(sqlite_db, server.source(), tmp_path)
+    assert result.ok and result.load is not None and result.load.published == "2024-01-02"
+    server.files = {k: v.replace(b"SDN", b"SDN ") for k, v in server.files.items()}  # a new version, no date
+    silent = Server()
+    silent.files = {k: v + b"\n" for k, v in server.files.items()}
+    handler = silent.httpd.RequestHandlerClass
+    original = handler.send_header
+
+    def without_date(self, keyword: str, value: str) -> None:  # type: ignore[no-untyped-def]
+        if keyword != "Last-Modified":
+            original(self, keyword, value)
+
+    handler.send_header = without_date  # type: ignore[method-assign]
+    thread = threading.Thread(target=silent.httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        refused = _update(sqlite_db, silent.source(), tmp_path)
+    finally:
+        silent.httpd.shutdown()
+        silent.httpd.server_close()
+    assert not refused.ok and "no publication date" in refused.detail

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
     actor: str = Field(default_factory=lambda: os.environ.get("USER") or "system",
                        description="Who is acting, recorded in the ledger for CLI work.")
+    list_max_age: str = Field(default="", description="Per-list maximum age in days before a clear screening "
+                                                      "result becomes a warning, e.g. 'us-csl=30,eu-fsf=3' "
+                                                      "(defaults: lists/data/max_age.yaml).")
 
     @field_validator("log_level", mode="before")
     @classmethod

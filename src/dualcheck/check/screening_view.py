@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dualcheck.db.engine import Database
+from dualcheck.lists.freshness import list_freshness, stale_warnings
 from dualcheck.rules.facts import Transaction
 from dualcheck.rules.lookups import PartyHit, PartyScreening, ScreeningFacts
 
@@ -96,7 +97,8 @@ def screen_transaction(db: Database, session: Session, tx: Transaction) -> tuple
     threshold = index.scorer.config.threshold
     facts = ScreeningFacts(performed=True, parties=tuple(screened), list_versions=dict(index.list_versions),
                            threshold=threshold, strong_threshold=STRONG_SCORE)
+    freshness = list_freshness(index.list_versions)
     summary = {"performed": True, "threshold": threshold, "strong_threshold": STRONG_SCORE,
                "scoring": index.scorer.config.summary(), "list_versions": dict(index.list_versions),
-               "parties": block}
+               "lists": freshness, "warnings": stale_warnings(freshness), "parties": block}
     return facts, summary

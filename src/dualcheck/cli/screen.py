@@ -16,7 +16,17 @@ import typer
 from dualcheck import ledger
 from dualcheck._compiled import implementation
 from dualcheck.cli import bench
-from dualcheck.cli.common import FormatOption, OutputFormat, console, database, emit, emit_json, progress, settings
+from dualcheck.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    database,
+    emit,
+    emit_json,
+    err_console,
+    progress,
+    settings,
+)
 from dualcheck.cli.spark import ConfOption, MasterOption
 from dualcheck.errors import BadInput
 from dualcheck.screening import evaluate
@@ -30,8 +40,13 @@ def _render_result(doc: dict[str, Any]) -> None:
     versions = ", ".join(f"{k} v{v}" for k, v in doc["list_versions"].items()) or "no lists loaded"
     console.print(f"[bold]{doc['query']['name']}[/bold] ({doc['query']['schema']}), threshold {doc['threshold']}, "
                   f"{versions}")
+    ages = ", ".join(f"{k} published {v['published']} ({v['age_days']} days)" for k, v in doc.get("lists", {}).items())
+    if ages:
+        console.print(ages, markup=False)
+    for warning in doc.get("warnings", []):
+        console.print(f"WARNING: {warning}", markup=False)
     if not doc["hits"]:
-        console.print("no hits")
+        console.print("no hits" + (" on stale lists: not a clear result" if doc.get("warnings") else ""))
     for hit in doc["hits"]:
         console.print(f"  {hit['score']:.3f}  {hit['list']}  {hit['entity_id']}  {hit['name']}  "
                       f"(matched {hit['matched_name']!r}; {', '.join(hit['programmes'])})")
@@ -107,7 +122,10 @@ def bench_screen(
     """Screen every row against all loaded lists: share with a hit, queries per second, latency."""
     if expect not in ("match", "no-match"):
         raise BadInput(f"{expect!r} is not match or no-match", location="--expect")
-    queries = evaluate.read_queries(queries_file)
+    read = evaluate.read_queries(queries_file)
+    for message in read.skipped:
+        err_console.print(message, markup=False, highlight=False)
+    queries = read.rows
     cut = default_config().threshold if threshold is None else threshold
     db = database()
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -130,7 +148,7 @@ def bench_screen(
                 advance(200)
         total, cpu_total = time.perf_counter() - begin, time.process_time() - cpu_begin
     doc = {
-        "n": len(queries), "expect": expect, "threshold": cut,
+        "n": len(queries), "expect": expect, "threshold": cut, "skipped_rows": len(read.skipped),
         "share_with_hit": round(with_hit / len(queries), 4),
         "queries_per_second": round(len(queries) / total, 1),
         "latency_ms_p50": round(evaluate.percentile(latencies, 0.50) * 1000, 3),
@@ -185,12 +203,15 @@ def counterparties_import(
                                                           "(fields: ref, name, schema, country, birth_date, aliases)."),
     fmt: OutputFormat = FormatOption,
 ) -> None:
-    """Import (upsert by ref) counterparties; any bad row stops the import with nothing written."""
+    """Import (upsert by ref) counterparties; any bad row stops the import with nothing written, except a
+    date that cannot be read unambiguously: that row is reported and skipped."""
     from dualcheck.screening.counterparties import import_file, parse_mapping
 
     summary = import_file(database(), path, mapping=parse_mapping(mapping), actor=settings().actor)
+    for message in summary["skipped_rows"]:
+        err_console.print(message, markup=False, highlight=False)
     emit(summary, fmt, lambda d: console.print(f"{d['file']}: {d['rows']} rows, {d['created']} created, "
-                                               f"{d['updated']} updated"))
+                                               f"{d['updated']} updated, {d['skipped']} skipped"))
 
 
 @counterparties_app.command("list")

@@ -174,8 +174,9 @@ def date_from_name(*names: str) -> tuple[dt.date, str] | None:
     return None
 
 
-def publication_date(parsed: ParsedList | Prepared, unit: Unit, option: dt.date | None,
-                     retrieved: dt.datetime) -> tuple[dt.date, str]:
+def publication_date(parsed: ParsedList | Prepared, unit: Unit, option: dt.date | None) -> tuple[dt.date, str] | None:
+    """From the content, else a date in the file (or folder) name, else --published; None when none
+    gives one: a list is never taken as published on the day it was loaded (it would look fresh)."""
     if parsed.published is not None:
         return parsed.published, "content"
     named = date_from_name(unit.source.path.name, unit.source.path.parent.name)
@@ -183,7 +184,10 @@ def publication_date(parsed: ParsedList | Prepared, unit: Unit, option: dt.date 
         return named
     if option is not None:
         return option, "option"
-    return retrieved.date(), "retrieved"
+    return None
+
+
+UNDATED = "no publication date in its content or name: load it with --published YYYY-MM-DD"
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -273,15 +277,18 @@ def iter_parsed(units: list[Unit], workers: int = PARSE_WORKERS) -> Iterator[tup
 
 def load_paths(db: Database, paths: Iterable[Path], *, actor: str, published: dt.date | None = None,
                forced_format: str | None = None, advance: Callable[[int], None] | None = None,
-               workers: int = PARSE_WORKERS) -> list[LoadResult]:
-    """Load files and folders; returns one result per source (loaded or unchanged)."""
+               workers: int = PARSE_WORKERS, skip_undated: bool = False) -> list[LoadResult]:
+    """Load files and folders; returns one result per source (loaded, unchanged or skipped)."""
     return load_units(db, collect_units(paths, forced_format), actor=actor, published=published, advance=advance,
-                      workers=workers)
+                      workers=workers, skip_undated=skip_undated)
 
 
 def load_units(db: Database, units: list[Unit], *, actor: str, published: dt.date | None = None,
-               advance: Callable[[int], None] | None = None, workers: int = PARSE_WORKERS) -> list[LoadResult]:
-    """Load detected units (progress: two steps per unit, parsed and written)."""
+               advance: Callable[[int], None] | None = None, workers: int = PARSE_WORKERS,
+               skip_undated: bool = False) -> list[LoadResult]:
+    """Load detected units (progress: two steps per unit, parsed and written). A unit without a
+    publication date fails the whole load (nothing is written), or with ``skip_undated`` is left
+    out and reported."""
     with db.session() as session:
         known = {sha: (vid, name, pub, count) for sha, vid, name, pub, count in session.execute(
             select(ListVersion.sha256, ListVersion.id, ListVersion.list_name, ListVersion.published,
@@ -304,7 +311,16 @@ def load_units(db: Database, units: list[Unit], *, actor: str, published: dt.dat
         for unit, result in iter_parsed(fresh, workers):
             if advance:
                 advance(1)
-            pub, pub_from = publication_date(result, unit, published, retrieved)
+            dated = publication_date(result, unit, published)
+            if dated is None:
+                if skip_undated:
+                    results.append(LoadResult(result.list_name, None, "", len(result.rows), unit.sha256, unit.files,
+                                              "skipped: " + UNDATED))
+                    if advance:
+                        advance(1)
+                    continue
+                raise BadInput(UNDATED, source=unit.source.path.name)
+            pub, pub_from = dated
             version = ListVersion(list_name=result.list_name, published=pub, published_from=pub_from,
                                   retrieved_at=retrieved, sha256=unit.sha256, entity_count=len(result.rows),
                                   source_files=unit.files, source_format=result.format, is_current=False,
@@ -342,6 +358,11 @@ def setup_step(db: Database, data_dir: Path) -> str:
         return f"no lists folder in {data_dir.name}; nothing loaded"
     from dualcheck.config import get_settings
 
-    results = load_paths(db, [folder], actor=get_settings().actor)
+    results = load_paths(db, [folder], actor=get_settings().actor, skip_undated=True)
     loaded = [r for r in results if r.status == "loaded"]
-    return f"{len(loaded)} list versions loaded, {len(results) - len(loaded)} unchanged"
+    skipped = [r for r in results if r.status.startswith("skipped")]
+    said = f"{len(loaded)} list versions loaded, {len(results) - len(loaded) - len(skipped)} unchanged"
+    if skipped:
+        said += (f", {len(skipped)} skipped for want of a publication date ("
+                 + ", ".join(r.files[0] for r in skipped) + "; load with `dualcheck lists load PATH --published`)")
+    return said

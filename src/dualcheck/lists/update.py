@@ -8,6 +8,8 @@ one failing list does not stop the others. ``file://`` URLs are read from disk (
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import hashlib
 import time
 import urllib.parse
@@ -71,10 +73,24 @@ def _file_name(url: str) -> str:
 def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
           backoff: float = 1.0) -> bytes:
     """The body at url; transient failures (connection errors, 5xx) are retried with backoff."""
+    return fetch_dated(url, timeout=timeout, retries=retries, backoff=backoff)[0]
+
+
+def _modified(header: str | None) -> dt.date | None:
+    try:
+        return email.utils.parsedate_to_datetime(header).astimezone(dt.UTC).date() if header else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fetch_dated(url: str, *, timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
+                backoff: float = 1.0) -> tuple[bytes, dt.date | None]:
+    """The body at url and the date the publisher last changed it (Last-Modified, or the file's
+    modification time), which dates a list whose content carries no date."""
     if url.startswith("file://"):
         path = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
         try:
-            return path.read_bytes()
+            return path.read_bytes(), dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
         except OSError as exc:
             raise DualcheckError(f"{url}: cannot read ({exc.strerror})") from None
     last = ""
@@ -85,7 +101,7 @@ def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_
             last = f"{type(exc).__name__}"
         else:
             if response.status_code == 200:
-                return response.content
+                return response.content, _modified(response.headers.get("last-modified"))
             last = f"HTTP {response.status_code}"
             if response.status_code < 500 and response.status_code != 429:
                 break  # a client error will not go away by asking again
@@ -137,8 +153,10 @@ def update_list(db: Database, source: ListSource, download_dir: Path, *, actor: 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         total = 0
+        modified: list[dt.date | None] = []
         for url in source.urls:
-            data = fetch(url, timeout=timeout, retries=retries, backoff=backoff)
+            data, changed = fetch_dated(url, timeout=timeout, retries=retries, backoff=backoff)
+            modified.append(changed)
             check_download(source, url, data)
             (folder / _file_name(url)).write_bytes(data)
             total += len(data)
@@ -147,7 +165,9 @@ def update_list(db: Database, source: ListSource, download_dir: Path, *, actor: 
                                  f"{source.min_bytes}): truncated download or error page")
         units = collect_units([folder])
         _check_parsed(db, source, units)
-        (result,) = load_units(db, units, actor=actor, workers=1)
+        # a list whose content carries no date is dated by the publisher's server, never by today
+        published = max(modified) if modified and None not in modified else None  # type: ignore[type-var]
+        (result,) = load_units(db, units, actor=actor, workers=1, published=published)
     except DualcheckError as exc:
         return UpdateResult(source.name, False, str(exc))
     detail = "new version loaded" if result.status == "loaded" else "unchanged since the last download"

@@ -2,7 +2,9 @@
 
 Import maps the file's columns to ours (``ref``, ``name``, ``schema``, ``country``,
 ``birth_date``, ``aliases``), validates every row first and writes nothing if any row is bad:
-the error names the file, the row and the field. Rows are upserted by ``ref``.
+the error names the file, the row and the field. A birth date that cannot be read unambiguously
+(05/06/1969, 1969-02-30) is the exception: that row is reported and skipped, and counted.
+Rows are upserted by ``ref``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dualcheck import ledger
 from dualcheck.db.base import utcnow
 from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput, NotFound
+from dualcheck.screening.dates import BadDate
 from dualcheck.screening.models import Counterparty
 from dualcheck.screening.normalize import validate_name
 from dualcheck.screening.subjects import check_birth_date, check_schema, normalise_country
@@ -85,8 +88,9 @@ def validate_row(row: dict[str, str], mapping: dict[str, str], *, source: str, l
                 "birth_date": check_birth_date(get("birth_date") or None), "aliases": aliases}
     except BadInput as exc:
         field = exc.location or ""
-        raise BadInput(exc.message.split(": ", 1)[-1], source=source,
-                       location=f"{where}, field {mapping.get(field, field)}") from None
+        error = BadDate if isinstance(exc, BadDate) else BadInput
+        raise error(exc.message.split(": ", 1)[-1], source=source,
+                    location=f"{where}, field {mapping.get(field, field)}") from None
 
 
 def import_file(db: Database, path: Path, *, mapping: dict[str, str], actor: str) -> dict[str, Any]:
@@ -100,15 +104,21 @@ def import_file(db: Database, path: Path, *, mapping: dict[str, str], actor: str
             raise BadInput(f"missing column {mapping[field]!r} (map it with --map {field}=COLUMN)", source=str(path),
                            location="header")
     records: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
     for line, row in enumerate(rows, start=2):
-        record = validate_row(row, mapping, source=path.name, line=line)
+        try:
+            record = validate_row(row, mapping, source=path.name, line=line)
+        except BadDate as exc:  # one client's odd date is reported and its row left out, not the whole file
+            skipped.append(f"{exc} (row skipped)")
+            continue
         if record["ref"] in records:
             raise BadInput(f"duplicate ref {record['ref']!r}", source=path.name, location=f"row {line}, field ref")
         records[record["ref"]] = record
     with db.write_session() as session:
         _, created, updated = upsert_records(session, records)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        summary = {"file": path.name, "sha256": digest, "rows": len(records), "created": created, "updated": updated}
+        summary = {"file": path.name, "sha256": digest, "rows": len(records), "created": created, "updated": updated,
+                   "skipped": len(skipped), "skipped_rows": skipped}
         ledger.append(session, "screening.counterparties.import", summary, actor=actor, subject=path.name)
     return summary
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from dualcheck._compiled import implementation
 from dualcheck.errors import BadInput
+from dualcheck.screening.dates import BadDate, check_date
 from dualcheck.screening.index import ScreeningIndex
 from dualcheck.screening.names import given_name_groups, token_similarity
 from dualcheck.screening.normalize import phonetic_key, prepare_name, prepared_forms, romanisation_key, skeleton
@@ -189,21 +190,33 @@ def bench_pairs(cases: list[Case], *, algorithm: str, threshold: float, scorer: 
     return doc, scores
 
 
-def read_queries(path: Path) -> list[tuple[Subject, dict[str, str]]]:
+@dataclass(frozen=True, slots=True)
+class Queries:
+    """The queries of a bench file and the rows skipped for a date that cannot be read."""
+
+    rows: list[tuple[Subject, dict[str, str]]]
+    skipped: list[str]
+
+
+def read_queries(path: Path) -> Queries:
     out = []
+    skipped: list[str] = []
     for line, row in _rows(path, ("full_name",)):
         try:
             name = row.get("full_name") or ""
             schema = (row.get("schema") or "").strip() or None
             out.append((query_subject(name, schema=schema if schema in QUERY_SCHEMAS else None,
-                                      birth_date=(row.get("date_of_birth") or "").strip()[:10] or None,
+                                      birth_date=check_date(row.get("date_of_birth"), field="date_of_birth"),
                                       country=(row.get("nationality") or "").strip() or None,
                                       gender=row.get("gender"), strict_country=False), row))
+        except BadDate as exc:
+            skipped.append(str(BadInput(f"{exc.message} (row skipped)", source=str(path),
+                                        location=f"row {line}, field {exc.location}")))
         except BadInput as exc:
             raise BadInput(exc.message, source=str(path), location=f"row {line}") from None
     if not out:
-        raise BadInput("no queries", source=str(path))
-    return out
+        raise BadInput("no queries" + (f" ({len(skipped)} rows skipped)" if skipped else ""), source=str(path))
+    return Queries(out, skipped)
 
 
 def percentile(values: list[float], share: float) -> float:

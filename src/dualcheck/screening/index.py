@@ -1,8 +1,9 @@
 """The in-memory screening index: candidate generation over every name of every listed entity.
 
 Each listed name is posted under several keys: its ASCII tokens, the phonetic key of each token
-(typos, transliteration variants), the consonant skeleton (abjad transliterations) and the
-concatenation of adjacent tokens ("Jin Ping" / "Jinping"). A query looks up its own keys, ranks
+(typos, transliteration variants), its romanisation key ("Rosoboronexport" / "Rosoboroneksport"),
+the consonant skeleton (abjad transliterations) and the concatenation of adjacent tokens
+("Jin Ping" / "Jinping", "Rosoboron Export" / "Rosoboronexport"). A query looks up its own keys, ranks
 names by the summed rarity (IDF) of the keys they share, and only the best few entities are
 scored with the full feature list. Keys shared by a large share of all names ("al", "company")
 are skipped unless the query has nothing rarer, so a query never walks a whole list.
@@ -20,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from dualcheck.screening.normalize import PreparedName, phonetic_key, skeleton
+from dualcheck.screening.normalize import PreparedName, phonetic_key, romanisation_key, skeleton
 from dualcheck.screening.scoring import Scored, Scorer, default_scorer
 from dualcheck.screening.subjects import ListedSubject, Subject
 
 MIN_SHARE_OF_BEST = 0.3
+LONG_TOKEN = 12  # words this long get a romanisation key, and glued into one they count for both tokens
 MAX_KEY_SHARE = 0.02  # keys in more than this share of names are too common to generate candidates
 
 
@@ -34,6 +36,8 @@ def token_keys(token: str) -> tuple[str, ...]:
     key = phonetic_key(token)
     if key:
         keys.append("~" + key)
+    if len(token) >= LONG_TOKEN and token.isalpha():  # long words vary by romanisation (x / ks / kh, w / v)
+        keys.append("=" + romanisation_key(token))
     skel = skeleton(token)
     if len(skel) >= 2:
         keys.append("^" + skel)
@@ -45,9 +49,27 @@ def name_keys(name: PreparedName) -> set[str]:
     keys: set[str] = set()
     for token in tokens:
         keys.update(token_keys(token))
-    for a, b in itertools.pairwise(tokens):
-        keys.add(a + b)
-        keys.add("^" + skeleton(a + b))
+    keys.update(glued_keys(name))
+    return keys
+
+
+def _long_glue(a: str, b: str) -> bool:
+    """Two words that written together make one long word ("Rosoboron Export"), not a name with
+    its article or particle ("Muhammad Al")."""
+    return len(a) >= 3 and len(b) >= 3 and len(a) + len(b) >= LONG_TOKEN
+
+
+def glued_keys(name: PreparedName) -> set[str]:
+    """The keys of adjacent tokens written as one: the word and its skeleton ("Jin Ping" ->
+    "jinping"), and for a long word all its keys ("Rosoboron Export" -> "rosoboronexport")."""
+    keys: set[str] = set()
+    for a, b in itertools.pairwise(name.tokens):
+        glued = a + b
+        if _long_glue(a, b):
+            keys.update(token_keys(glued))
+        else:
+            keys.add(glued)
+            keys.add("^" + skeleton(glued))
     return keys
 
 
@@ -103,14 +125,33 @@ class ScreeningIndex:
         found: list[tuple[np.ndarray, float]] = []
         common: list[tuple[np.ndarray, float]] = []
         keys = set().union(*(name_keys(n) for n in query.names)) if query.names else set()
+        # the keys of long words glued from two tokens are alternatives to the tokens' own keys: they
+        # do not add to the weight a candidate must share, and count for both tokens when shared
+        # ("Rosoboron Export" must reach "ROSOBORONEKSPORT")
+        glued_long = {k for n in query.names for a, b in itertools.pairwise(n.tokens) if _long_glue(a, b)
+                      for k in token_keys(a + b)}
+        if glued_long:
+            glued_long -= {k for n in query.names for t in n.tokens for k in token_keys(t)}
+        uncounted = set(glued_long)
+        if len(query.names) > 1:  # a form that only adds words to another ("X (ACRONYM)" and "X") adds no key
+            extended = [n for n in query.names if any(set(o.tokens) < set(n.tokens) for o in query.names)]
+            if extended:
+                uncounted |= set().union(*(name_keys(n) for n in extended)).difference(
+                    *(name_keys(n) for n in query.names if n not in extended))
+        query_mass = 0.0
         for key in keys:
             posting = self.postings.get(key)
             if posting is None:
                 continue
-            item = (posting, self.idf(len(posting)))
+            weight = self.idf(len(posting))
+            if len(posting) <= self.max_df and key not in uncounted:
+                query_mass += weight
+            # a long glued word stands for two of the query's tokens: it counts for both
+            item = (posting, 2 * weight if key in glued_long else weight)
             (found if len(posting) <= self.max_df else common).append(item)
         if not found:
             found = sorted(common, key=lambda item: len(item[0]))[:1]
+            query_mass = found[0][1] if found else 0.0
         if not found:
             return {}
         ids = np.concatenate([p for p, _ in found])
@@ -120,7 +161,6 @@ class ScreeningIndex:
         order = np.argsort(-sums, kind="stable")
         # names sharing less than this share of the best name's key weight cannot score high
         # and names sharing too little of the query's own key weight cannot reach a match either
-        query_mass = sum(w for _, w in found)
         floor = max(MIN_SHARE_OF_BEST * sums[order[0]], self.scorer.config.candidate_min_share * query_mass)
         keep = order[sums[order] >= floor]
         if not len(keep):

@@ -278,7 +278,10 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
             only_forms = not remove_org_types(normal).strip()
             normal = "" if only_forms else replace_org_types_compare(normal, generic=True)
     tokens = _ascii_tokens(normal)
+    if any(not t.isalpha() for t in tokens):
+        tokens = [_DIGIT_IN_WORD.sub(_digit_as_letter, t) if not t.isdigit() else t for t in tokens]
     if not is_person:
+        tokens = canonical_words(tokens)
         extra = forms.words
         classes |= {extra[t] for t in tokens if t in extra}
         tokens = [t for t in tokens if t not in classes and t not in extra]
@@ -289,12 +292,82 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
                         abjad=abjad, person=is_person)
 
 
+# a digit written for the letter it resembles, between two letters ("Dm1try", "M0hammed")
+_DIGIT_IN_WORD = re.compile(r"(?<=[a-z])[013457]+(?=[a-z])")
+_DIGIT_LETTERS = str.maketrans("013457", "oieast")
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+WORD_FORMS_FILE = Path(__file__).resolve().parent / "data" / "word_forms.yaml"
+
+
+def _digit_as_letter(found: re.Match[str]) -> str:
+    return found.group(0).translate(_DIGIT_LETTERS)
+
+
+@lru_cache(maxsize=1)
+def word_forms() -> dict[str, str]:
+    """Word -> canonical form (sector words, abbreviations, number words as digits: data file)."""
+    doc = yaml.safe_load(WORD_FORMS_FILE.read_text(encoding="utf-8"))
+    table: dict[str, str] = {}
+    for section in ("sector", "abbreviations", "numbers"):
+        for word, form in doc[section].items():
+            table[str(word)] = str(form)
+    return table
+
+
+def canonical_words(tokens: list[str]) -> list[str]:
+    """Organisation and vessel name words in their canonical form: "Intl" -> international,
+    "Airlines" -> air, "Twenty-First" / "21st" -> 21, "Seven" -> 7."""
+    table = word_forms()
+    out: list[str] = []
+    for token in tokens:
+        word = table.get(token, token)
+        if word[0].isdigit() and not word.isdigit() and (m := _ORDINAL_DIGITS.match(word)):
+            word = m.group(1)
+        if word.isdigit() and out and out[-1].isdigit():
+            before, now = int(out[-1]), int(word)
+            if before >= 20 and before % 10 == 0 and before < 100 and now < 10 and token != word:
+                out[-1] = str(before + now)  # "twenty one" -> 21
+                continue
+            if 0 < before < 10 and now in (100, 1000) and token != word:
+                out[-1] = str(before * now)  # "three hundred" -> 300
+                continue
+            if before >= 100 and before % 100 == 0 and now < 100 and token != word:
+                out[-1] = str(before + now)  # "three hundred twenty" -> 320
+                continue
+        out.append(word)
+    return out
+
+
+_TRAILING_BRACKET = re.compile(r"^(.*\S)\s*\(\s*([A-Za-z][A-Za-z.&-]{1,9})\s*\)\s*$")
+
+
+def without_acronym(name: str) -> str | None:
+    """The name without an acronym written after it in brackets ("Rosoboronexport OJSC (ROE)"),
+    or None. An acronym is one upper-case word whose letters appear, in order, in the name and
+    start with its first letter; any other bracket ("(Deutschland)", "(UK)") is part of the name."""
+    found = _TRAILING_BRACKET.match(name)
+    if found is None:
+        return None
+    rest, short = found.group(1), found.group(2).replace(".", "").replace("&", "").replace("-", "")
+    if not short.isupper() or len(short) < 2:
+        return None
+    letters = iter(ch for ch in rest.casefold() if ch.isalpha())
+    if rest[:1].casefold() != short[0].casefold() or not all(ch in letters for ch in short.casefold()):
+        return None
+    return rest
+
+
 @lru_cache(maxsize=200_000)
 def prepared_forms(name: str, schema: str = "LegalEntity") -> tuple[PreparedName, ...]:
     """The prepared name and, for a name in Hangul, its Latin readings (see korean.py): a
     person's name takes the main reading's tokens, and each further reading is shown as the
     name with the reading in brackets."""
     main = prepare_name(name, schema)
+    if "(" in name and (short := without_acronym(name)) is not None:
+        plain = prepare_name(short, schema)
+        if plain.tokens and plain.tokens != main.tokens:
+            return (main, PreparedName(original=name, tokens=plain.tokens, org_classes=plain.org_classes,
+                                       script_form=plain.script_form, abjad=plain.abjad, person=plain.person))
     if name.isascii() or not korean.has_hangul(name):
         return (main,)
     forms: list[PreparedName] = []

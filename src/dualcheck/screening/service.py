@@ -159,11 +159,19 @@ def query_document(query: Subject, raw: dict[str, Any]) -> dict[str, Any]:
 
 def result_document(index: ScreeningIndex, query: Subject, raw: dict[str, Any], hits: list[Hit],
                     threshold: float) -> dict[str, Any]:
-    """The screening result as the CONTRACTS.md `screen` JSON (plus the configuration used)."""
+    """The screening result as the CONTRACTS.md `screen` JSON (plus the configuration used, each
+    list's publication date and age, and the outcome: a clear result on a stale list is a warning)."""
+    from dualcheck.lists.freshness import list_freshness, stale_warnings
+
+    freshness = list_freshness(index.list_versions)
+    warnings = stale_warnings(freshness)
     return {
         "query": query_document(query, raw),
         "threshold": threshold,
         "list_versions": {name: info.get("version") for name, info in index.list_versions.items()},
+        "lists": freshness,
+        "outcome": "hits" if hits else ("warning" if warnings else "clear"),
+        "warnings": warnings,
         "configuration": index.scorer.config.summary(),
         "hits": [hit_document(h) for h in hits],
     }
@@ -183,6 +191,7 @@ def ledger_payload(doc: dict[str, Any]) -> dict[str, Any]:
     """What the ledger keeps of a screening: query, versions, configuration and the hits' ids and scores."""
     return {
         "query": doc["query"], "threshold": doc["threshold"], "list_versions": doc["list_versions"],
+        "lists": doc.get("lists"), "outcome": doc.get("outcome"), "warnings": doc.get("warnings", []),
         "configuration": doc["configuration"],
         "hits": [{"list": h["list"], "entity_id": h["entity_id"], "score": h["score"],
                   "decision": (h.get("decision") or {}).get("status")} for h in doc["hits"]],

@@ -11,6 +11,7 @@ from followthemoney import model
 from rigour.territories import lookup_territory
 
 from dualcheck.errors import BadInput
+from dualcheck.screening.dates import check_date
 from dualcheck.screening.normalize import PreparedName, prepared_forms, validate_name
 
 QUERY_SCHEMAS = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane")
@@ -18,7 +19,6 @@ NAME_PROPS = ("name", "alias", "previousName")
 COUNTRY_PROPS = ("nationality", "country", "citizenship", "jurisdiction")
 ID_PROPS = ("passportNumber", "idNumber", "registrationNumber", "imoNumber", "taxNumber", "innCode", "ogrnCode",
             "mmsi", "leiCode", "swiftBic", "vatCode")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ID_CHARS = re.compile(r"[^0-9A-Z]")
 
 
@@ -102,12 +102,8 @@ def check_schema(schema: str | None) -> str:
 
 
 def check_birth_date(value: str | None, *, field_name: str = "birth_date") -> str | None:
-    if value is None or not str(value).strip():
-        return None
-    v = str(value).strip()
-    if not _DATE.match(v):
-        raise BadInput(f"{v!r} is not YYYY, YYYY-MM or YYYY-MM-DD", location=field_name)
-    return v
+    """The birth date as an ISO prefix, from any unambiguous form (see dates.py)."""
+    return check_date(value, field=field_name)
 
 
 def query_subject(name: str, *, schema: str | None = None, birth_date: str | None = None,
@@ -121,12 +117,31 @@ def query_subject(name: str, *, schema: str | None = None, birth_date: str | Non
     dob = check_birth_date(birth_date)
     return Subject(
         schema=schema_name,
-        names=tuple(form for t in texts for form in prepared_forms(t, schema_name)),
+        names=query_names(texts, schema_name),
         birth_dates=(dob,) if dob else (),
         countries=frozenset(c for c in codes if c),
         gender=normalise_gender(gender),
         identifiers=frozenset(filter(None, (normalise_identifier(i) for i in identifiers or []))),
     )
+
+
+def query_names(texts: list[str], schema: str) -> tuple[PreparedName, ...]:
+    """A query's prepared names. Without a schema (LegalEntity) the party may be a person or an
+    organisation: each name is prepared both ways (a person's "Nat" or "Seven" is not rewritten,
+    an organisation's legal form is set apart) and each listed name is compared with the form
+    prepared as its own kind would be."""
+    if schema != "LegalEntity":
+        return tuple(form for t in texts for form in prepared_forms(t, schema))
+    seen: dict[tuple[str, ...], PreparedName] = {}
+    for text in texts:
+        for kind in ("LegalEntity", "Person"):
+            for form in prepared_forms(text, kind):
+                known = seen.get(form.tokens)
+                # the same tokens either way: one form, read as a person's (initials count) unless a
+                # legal form was found
+                if known is None or (form.person and not known.org_classes):
+                    seen[form.tokens] = form
+    return tuple(seen.values())
 
 
 def _prepared(values: list[str], schema: str) -> tuple[PreparedName, ...]:
