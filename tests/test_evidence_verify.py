@@ -27,7 +27,8 @@ __all__ = ["loaded_db", "loaded_template", "rules"]
 
 @pytest.fixture
 def pack(loaded_db: Database, rules: RuleSet, data_dir: Path) -> dict[str, bytes]:
-    doc = _transaction(parties=[{"role": "consignee", "name": LISTED_NAME, "country": "CD"}])
+    # an Annex I item to Russia (Regulation 833/2014 Art. 2): prohibited, and held
+    doc = _transaction(destination="RU", parties=[{"role": "consignee", "name": LISTED_NAME, "country": "RU"}])
     result = run_check(loaded_db, doc, rules, data_dir, actor="test")
     assert result["outcome"] == "PROHIBITED" and result["hold"]["status"] == "held"
     run_check(loaded_db, _transaction(), rules, data_dir, actor="test")  # a second, cleared check

@@ -91,7 +91,7 @@ def test_spark_gives_the_built_in_batch_hits_for_stored_counterparties_and_files
     assert (on_spark["screened"], on_spark["hits"], on_spark["new_hits"]) == (ROWS, len(expected), 0)
 
     # the same master as a file, with malformed rows among the good ones: reported, skipped, the run goes on
-    bad = [["B-1", "", "Person", "", ""], ["B-2", "Ivan Petrov", "Person", "", "13/05/1970"],
+    bad = [["B-1", "", "Person", "", ""], ["B-2", "Ivan Petrov", "Person", "", "31/02/1970"],
            ["B-3", "Acme Export", "Starship", "", ""]]
     with_bad = tmp_path / "master_with_bad_rows.csv"
     _write_master(with_bad, rows[:1000], [*bad, *[list(r) for r in rows[1000:]]])

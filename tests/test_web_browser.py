@@ -195,7 +195,7 @@ def test_check_hold_released_by_two_officers_then_evidence_pack_and_a_viewer_ref
     _sign_in(browser, base, first)
     browser.get(f"{base}/ui/checks/new")
     for field, value in {"id": "T-BROWSER-1", "exporter_name": "Muster GmbH", "exporter_country": "DE",
-                         "destination": "CD", "party0_name": LISTED_NAME, "party0_country": "CD",
+                         "destination": "RU", "party0_name": LISTED_NAME, "party0_country": "CD",
                          "item0_description": "encryption router", "item0_codes": "5A002.a.2",
                          "item0_quantity": "2", "end_use": "telecommunications"}.items():
         _find(browser, f"#{field}").send_keys(value)

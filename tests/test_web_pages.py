@@ -182,7 +182,7 @@ def test_upload_shows_every_row_error_before_storing_then_batch_run_and_export(w
 
 def _check(client: Any, **fields: str) -> Any:
     form = {"id": "T-WEB-1", "type": "export", "exporter_name": "Muster GmbH", "exporter_country": "DE",
-            "destination": "CD", "date": "2026-03-01", "party0_role": "consignee", "party0_name": LISTED_NAME,
+            "destination": "RU", "date": "2026-03-01", "party0_role": "consignee", "party0_name": LISTED_NAME,
             "party0_country": "CD", "item0_description": "router", "item0_codes": "5A002.a.2",
             "item0_quantity": "2", "end_use": "telecommunications", "civil": "on", **fields}
     return post_form(client, "/ui/checks", form)

@@ -88,8 +88,10 @@ def _evaluate_criteria(provision: Provision, spec: list[Stated]) -> tuple[str | 
                        reason=why)
             if chosen.value is not None and not criterion.per_mm and chosen.shape == "point":
                 doc["margin"] = chosen.value - criterion.value
-            if status == UNDETERMINED and criterion.per_mm and length is None:
-                doc["missing"] = "measured length L (mm)"
+            if status == UNDETERMINED:
+                # a stated value that straddles the limit: the criterion still needs its own value
+                doc["missing"] = "measured length L (mm)" if criterion.per_mm and length is None \
+                    else criterion.quantity or criterion.dimension
         results.append(doc)
     if not results:
         return None, results
