@@ -9,9 +9,7 @@ Rows are upserted by ``ref``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from dualcheck.screening.dates import BadDate
 from dualcheck.screening.models import Counterparty
 from dualcheck.screening.normalize import validate_name
 from dualcheck.screening.subjects import check_birth_date, check_schema, normalise_country
+from dualcheck.tabular import read_table
 
 FIELDS = ("ref", "name", "schema", "country", "birth_date", "aliases")
 ALIAS_SEPARATOR = ";"
@@ -42,34 +41,8 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        yield from csv.DictReader(fh)
-
-
-def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = book.active.iter_rows(values_only=True) if book.active is not None else iter(())
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-        for values in rows:
-            yield {h: ("" if v is None else str(v)) for h, v in zip(header, values, strict=False)}
-    finally:
-        book.close()
-
-
 def read_rows(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise BadInput("file not found", source=str(path))
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return list(_xlsx_rows(path))
-        return list(_csv_rows(path))
-    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise BadInput(f"cannot read as {'XLSX' if path.suffix.lower() == '.xlsx' else 'CSV'} ({exc})",
-                       source=str(path)) from None
+    return read_table(path)
 
 
 def validate_row(row: dict[str, str], mapping: dict[str, str], *, source: str, line: int) -> dict[str, Any]:
