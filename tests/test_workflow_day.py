@@ -69,7 +69,7 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
 
     code, out, err = run_cli(capsys, "licences", "add", str(FIXTURES / "licence.yaml"))
     assert code == 0, err
-    before = _json(capsys, "licences", "show", "WF-IND-0001")
+    before = _json_plain(capsys, "licences", "show", "WF-IND-0001")
     assert _remaining(before) == ("10", "20000.00")
 
     covered = _json(capsys, "check", str(FIXTURES / "order-covered.json"))
@@ -83,7 +83,7 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
     reservation = covered["licence_reservation"]
     assert reservation["charges"][0]["line_charged_quantity"] == "4 pcs"
     assert reservation["charges"][0]["line_charged_value"] == "8000.00 EUR"
-    assert _remaining(_json(capsys, "licences", "show", "WF-IND-0001")) == ("6", "12000.00")
+    assert _remaining(_json_plain(capsys, "licences", "show", "WF-IND-0001")) == ("6", "12000.00")
 
     too_large = _json(capsys, "check", str(FIXTURES / "order-too-large.json"))
     assert too_large["outcome"] == "LICENCE_REQUIRED" and too_large["hold"]["status"] == "held"
@@ -94,7 +94,7 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
 
     shipped = _json_plain(capsys, "licences", "ship", reservation["id"], str(FIXTURES / "order-covered.json"))
     assert shipped["charges"][0]["line_charged_quantity"] == "4 pcs"
-    after = _json(capsys, "licences", "show", "WF-IND-0001")
+    after = _json_plain(capsys, "licences", "show", "WF-IND-0001")
     assert _remaining(after) == ("6", "12000.00")
     assert (after["lines"][0]["quantity"]["used"], after["lines"][0]["quantity"]["reserved"]) == ("4", "0")
     code, out, err = run_cli(capsys, "ledger", "verify")
