@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dualcheck.errors import BadInput
 from dualcheck.licences.coverage import Allocation, demands_from_transaction, find_usable_licences, plan_allocation
 from dualcheck.licences.errors import Refused
 from dualcheck.licences.models import LicenceReservation
@@ -77,7 +78,10 @@ def find_cover(session: Session, doc: dict[str, Any], det: Determination, as_of:
     if positions is None:
         return None
     items = [{**doc["items"][i], "id": det.items[i].id} for i in positions]
-    destination, end_users, demands = demands_from_transaction({**doc, "items": items}, source=source)
+    try:
+        destination, end_users, demands = demands_from_transaction({**doc, "items": items}, source=source)
+    except BadInput:  # no destination or no codes to charge: nothing on record can cover it
+        return None
     exporter = doc.get("exporter") if isinstance(doc.get("exporter"), dict) else {}
     cover = LicenceCover(destination, end_users)
     for coverage in find_usable_licences(session, destination=destination, end_users=end_users, items=demands,
