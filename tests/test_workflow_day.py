@@ -67,7 +67,7 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
                      "symmetric algorithm with a key longer than 56 bits; no Note 3 exclusion")
     assert decision["codes"] == ["5A002.a"]
 
-    code, out, err = run_cli(capsys, "licences", "add", str(FIXTURES / "licence.yaml"))
+    code, _out, err = run_cli(capsys, "licences", "add", str(FIXTURES / "licence.yaml"))
     assert code == 0, err
     before = _json_plain(capsys, "licences", "show", "WF-IND-0001")
     assert _remaining(before) == ("10", "20000.00")
@@ -97,7 +97,7 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
     after = _json_plain(capsys, "licences", "show", "WF-IND-0001")
     assert _remaining(after) == ("6", "12000.00")
     assert (after["lines"][0]["quantity"]["used"], after["lines"][0]["quantity"]["reserved"]) == ("4", "0")
-    code, out, err = run_cli(capsys, "ledger", "verify")
+    code, _out, err = run_cli(capsys, "ledger", "verify")
     assert code == 0, err
 
 

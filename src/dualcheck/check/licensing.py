@@ -82,10 +82,11 @@ def find_cover(session: Session, doc: dict[str, Any], det: Determination, as_of:
         destination, end_users, demands = demands_from_transaction({**doc, "items": items}, source=source)
     except BadInput:  # no destination or no codes to charge: nothing on record can cover it
         return None
-    exporter = doc.get("exporter") if isinstance(doc.get("exporter"), dict) else {}
+    exporter = doc.get("exporter")
+    holder = exporter.get("name") if isinstance(exporter, dict) else None
     cover = LicenceCover(destination, end_users)
     for coverage in find_usable_licences(session, destination=destination, end_users=end_users, items=demands,
-                                         as_of=as_of, holder=exporter.get("name") or None):
+                                         as_of=as_of, holder=holder or None):
         plan = plan_allocation(coverage)
         if plan is None:
             cover.not_covered[coverage.demand.item_id] = coverage.not_usable or [
