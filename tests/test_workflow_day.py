@@ -16,7 +16,7 @@ import yaml
 from auth_support import api_client
 from dualcheck.db.engine import Database
 from ledger_support import run_cli
-from web_support import build_loaded_home
+from web_support import browser, build_loaded_home
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workflow"
 
@@ -84,6 +84,9 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
     assert reservation["charges"][0]["line_charged_quantity"] == "4 pcs"
     assert reservation["charges"][0]["line_charged_value"] == "8000.00 EUR"
     assert _remaining(_json_plain(capsys, "licences", "show", "WF-IND-0001")) == ("6", "12000.00")
+    page = _web_page(home, f"/ui/checks/{covered['check_id']}")
+    assert "Covered by licence WF-IND-0001 line 1" in page and "Product ENC-100: classified 5A002.a" in page
+    assert "No hold" in page and "4 pcs 8000.00 EUR on WF-IND-0001 line 1" in page
 
     too_large = _json(capsys, "check", str(FIXTURES / "order-too-large.json"))
     assert too_large["outcome"] == "LICENCE_REQUIRED" and too_large["hold"]["status"] == "held"
@@ -99,6 +102,17 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
     assert (after["lines"][0]["quantity"]["used"], after["lines"][0]["quantity"]["reserved"]) == ("4", "0")
     code, _out, err = run_cli(capsys, "ledger", "verify")
     assert code == 0, err
+
+
+def _web_page(home: Path, path: str) -> str:
+    """The page as an officer of the same organisation sees it in the browser."""
+    db = Database(f"sqlite:///{home / 'dualcheck.sqlite3'}")
+    try:
+        answer = browser(db, "officer").get(path)
+        assert answer.status_code == 200, answer.text
+        return " ".join(answer.text.split())
+    finally:
+        db.dispose()
 
 
 def _json_plain(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
