@@ -60,6 +60,10 @@ def test_the_day_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[s
     # counterparties from a tab-separated UTF-8 file with a byte-order mark
     summary = _json(capsys, "counterparties", "import", str(FIXTURES / "counterparties.csv"))
     assert (summary["rows"], summary["created"]) == (2, 2)
+    listed = {c["ref"]: c for c in _json(capsys, "counterparties", "list")["counterparties"]}
+    assert listed["C-1"]["attributes"] == {"address": "Rua das Flores 12", "city": "Campinas", "postcode": "13083-970",
+                                           "identifiers": ["CNPJ 12.345.678/0001-90"]}
+    assert listed["C-2"]["attributes"] == {}
 
     suggested = _json(capsys, "classify", "AES-256 encryption module for network routers, symmetric key 256 bit")
     assert any(c["entry"] == "5A002" for c in suggested["candidates"][:5])
@@ -173,3 +177,18 @@ def test_the_day_through_the_api(home: Path) -> None:
         assert _remaining(after) == ("6", "12000.00")
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"sku,description,hs_code\nA-1,router,851762\nA-2,modem,85x7\n", "bad.csv: row 3, column hs_code: not an HS code"),
+    (b"sku;description\nA-1;router\n;modem\n", "bad.csv: row 3, column sku: is empty"),
+    (b"article\tdescription\nA-1\trouter\n", "bad.csv: header: missing column 'sku'"),
+])
+def test_product_import_errors_name_file_row_and_column(home: Path, capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    code, _out, err = run_cli(capsys, "controls", "items", "import", str(bad))
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    code, _out, err = run_cli(capsys, "controls", "items", "show", "A-1")
+    assert code == 2  # nothing half-written

@@ -45,13 +45,13 @@ def upsert_item(session: Session, sku: str, description: str, parameters: dict[s
     return item
 
 
-def check_hs_code(value: str | None, *, location: str = "hs_code") -> str | None:
+def check_hs_code(value: str | None, *, location: str = "hs_code", source: str | None = None) -> str | None:
     """An HS / CN code: 4 to 10 digits (dots and blanks as people write them are dropped)."""
     if value is None or not str(value).strip():
         return None
     digits = re.sub(r"[.\s]", "", str(value))
     if not re.fullmatch(r"[0-9]{4,10}", digits):
-        raise BadInput(f"not an HS code (4 to 10 digits): {value!r}", location=location)
+        raise BadInput(f"not an HS code (4 to 10 digits): {value!r}", source=source, location=location)
     return digits
 
 
@@ -73,7 +73,8 @@ def import_items(session: Session, path: Path, *, actor: str) -> dict[str, Any]:
                 raise BadInput("is empty", source=path.name, location=f"row {line}, column {column}")
         if sku in items:
             raise BadInput(f"duplicate sku {sku!r}", source=path.name, location=f"row {line}, column sku")
-        items[sku] = (description, check_hs_code(row.get("hs_code"), location=f"row {line}, column hs_code"))
+        items[sku] = (description, check_hs_code(row.get("hs_code"), source=path.name,
+                                                   location=f"row {line}, column hs_code"))
     for sku, (description, hs_code) in items.items():
         existing = session.get(ControlItem, sku)
         upsert_item(session, sku, description, existing.parameters if existing else {}, actor=actor, hs_code=hs_code)

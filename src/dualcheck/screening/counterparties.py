@@ -27,6 +27,8 @@ from dualcheck.screening.subjects import check_birth_date, check_schema, normali
 from dualcheck.tabular import read_table
 
 FIELDS = ("ref", "name", "schema", "country", "birth_date", "aliases")
+# optional columns kept with the counterparty (its attributes) and shown with it
+ATTRIBUTE_FIELDS = ("address", "city", "postcode", "identifiers")
 ALIAS_SEPARATOR = ";"
 
 
@@ -35,8 +37,9 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     mapping = {f: f for f in FIELDS}
     for pair in pairs or []:
         ours, sep, theirs = pair.partition("=")
-        if not sep or ours.strip() not in FIELDS or not theirs.strip():
-            raise BadInput(f"{pair!r} is not FIELD=COLUMN with FIELD one of {', '.join(FIELDS)}", location="--map")
+        if not sep or ours.strip() not in FIELDS + ATTRIBUTE_FIELDS or not theirs.strip():
+            raise BadInput(f"{pair!r} is not FIELD=COLUMN with FIELD one of {', '.join(FIELDS + ATTRIBUTE_FIELDS)}",
+                           location="--map")
         mapping[ours.strip()] = theirs.strip()
     return mapping
 
@@ -47,7 +50,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def validate_row(row: dict[str, str], mapping: dict[str, str], *, source: str, line: int) -> dict[str, Any]:
     def get(field: str) -> str:
-        return (row.get(mapping[field]) or "").strip()
+        return (row.get(mapping.get(field, field)) or "").strip()
 
     where = f"row {line}"
     try:
@@ -56,9 +59,16 @@ def validate_row(row: dict[str, str], mapping: dict[str, str], *, source: str, l
             raise BadInput("is empty", location="ref")
         name = validate_name(get("name"))
         aliases = [validate_name(a, field="aliases") for a in get("aliases").split(ALIAS_SEPARATOR) if a.strip()]
-        return {"ref": ref[:200], "name": name, "schema": check_schema(get("schema") or None),
-                "country": normalise_country(get("country") or None),
-                "birth_date": check_birth_date(get("birth_date") or None), "aliases": aliases}
+        record = {"ref": ref[:200], "name": name, "schema": check_schema(get("schema") or None),
+                  "country": normalise_country(get("country") or None),
+                  "birth_date": check_birth_date(get("birth_date") or None), "aliases": aliases}
+        attributes = {f: get(f) for f in ATTRIBUTE_FIELDS if get(f)}
+        if "identifiers" in attributes:
+            attributes["identifiers"] = [i.strip() for i in attributes["identifiers"].split(ALIAS_SEPARATOR)
+                                         if i.strip()]
+        if attributes:
+            record["attributes"] = attributes
+        return record
     except BadInput as exc:
         field = exc.location or ""
         error = BadDate if isinstance(exc, BadDate) else BadInput
@@ -109,7 +119,7 @@ def upsert_records(session: Session, records: dict[str, dict[str, Any]],
     for ref, record in records.items():
         cp = existing.get(ref)
         if cp is None:
-            cp = existing[ref] = Counterparty(**record, attributes={}, created_at=now, updated_at=now)
+            cp = existing[ref] = Counterparty(**{"attributes": {}, **record}, created_at=now, updated_at=now)
             session.add(cp)
             created += 1
         elif any(getattr(cp, k) != v for k, v in record.items()):

@@ -207,19 +207,26 @@ def screen_recorded(db: Database, query: Subject, raw: dict[str, Any], *, actor:
     covers the hits that are the same entity) and record the screening in the ledger, in one
     transaction: the screening of the command line and the web application."""
     from dualcheck import ledger
-    from dualcheck.screening.decisions import DecisionBook, party_key
-    from dualcheck.screening.groups import group_hits, share_group_decisions
 
     index = get_index(db)
     doc = screen_one(index, query, raw, threshold, limit=limit)
-    doc["entities"] = group_hits(index, doc["hits"])
-    key = party_key(str(raw.get("name") or ""), raw.get("country"))
     with db.write_session() as session:
-        book = DecisionBook.load(session, [key])
-        for hit in doc["hits"]:
-            entity = index.get(hit["list"], hit["entity_id"])
-            hit["decision"] = book.state(key, entity) if entity is not None else None
-        share_group_decisions(doc["hits"])
+        with_decisions(session, index, doc, raw)
         ledger.append(session, "screening.screen", ledger_payload(doc), actor=actor,
                       subject=f"screen:{str(raw.get('name'))[:150]}")
     return doc
+
+
+def with_decisions(session: Session, index: ScreeningIndex, doc: dict[str, Any], raw: dict[str, Any]) -> None:
+    """Group the hits of a screening by listed entity and show on each the decision already
+    recorded for this party (who, when, why, and whether the entry changed since)."""
+    from dualcheck.screening.decisions import DecisionBook, party_key
+    from dualcheck.screening.groups import group_hits, share_group_decisions
+
+    doc["entities"] = group_hits(index, doc["hits"])
+    key = party_key(str(raw.get("name") or ""), raw.get("country"))
+    book = DecisionBook.load(session, [key])
+    for hit in doc["hits"]:
+        entity = index.get(hit["list"], hit["entity_id"])
+        hit["decision"] = book.state(key, entity) if entity is not None else None
+    share_group_decisions(doc["hits"])
