@@ -59,10 +59,10 @@ def validate_row(row: dict[str, str], mapping: dict[str, str], *, source: str, l
             raise BadInput("is empty", location="ref")
         name = validate_name(get("name"))
         aliases = [validate_name(a, field="aliases") for a in get("aliases").split(ALIAS_SEPARATOR) if a.strip()]
-        record = {"ref": ref[:200], "name": name, "schema": check_schema(get("schema") or None),
+        record: dict[str, Any] = {"ref": ref[:200], "name": name, "schema": check_schema(get("schema") or None),
                   "country": normalise_country(get("country") or None),
                   "birth_date": check_birth_date(get("birth_date") or None), "aliases": aliases}
-        attributes = {f: get(f) for f in ATTRIBUTE_FIELDS if get(f)}
+        attributes: dict[str, Any] = {f: get(f) for f in ATTRIBUTE_FIELDS if get(f)}
         if "identifiers" in attributes:
             attributes["identifiers"] = [i.strip() for i in attributes["identifiers"].split(ALIAS_SEPARATOR)
                                          if i.strip()]
