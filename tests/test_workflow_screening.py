@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from dualcheck.cli.common import database
+from dualcheck.ledger.models import LedgerRecord
 from dualcheck.lists.titles import list_title, programme_titles
 from dualcheck.screening.groups import group_hits, share_group_decisions
 from dualcheck.screening.index import ScreeningIndex
@@ -99,3 +102,26 @@ def test_screen_shows_the_decision_already_recorded(home: Path,  # noqa: F811
     text = " ".join(out.split())  # the console wraps long lines
     assert code == 0 and "decision: confirmed by tester on " in text and "same address in Kinshasa" in text
     assert "UN Security Council Consolidated List" in text
+
+
+@pytest.mark.xdist_group("workflow")
+def test_bulk_decisions_all_or_none_each_in_the_ledger(home: Path,  # noqa: F811
+                                                       capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run_cli(capsys, "screen", LISTED_NAME, "--format", "json")
+    hit = json.loads(out)["hits"][0]
+    good = f"{LISTED_NAME};{hit['list']};{hit['entity_id']};confirmed;same address\r\n" \
+           f"Congomet Trading;{hit['list']};{hit['entity_id']};confirmed;trading name of the same house\r\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("party;list;entity_id;status;reason\r\n" + good + f"Other;{hit['list']};nope;cleared;x\r\n",
+                   encoding="cp1252")
+    code, out, err = run_cli(capsys, "decisions", "import", str(bad))
+    assert code == 2 and "bad.csv: row 4" in err and len(err.strip().splitlines()) == 1, err
+    code, out, err = run_cli(capsys, "decisions", "list", "--format", "json")
+    assert json.loads(out)["decisions"] == []  # nothing half-written
+    selection = tmp_path / "selection.csv"
+    selection.write_text("party;list;entity_id;status;reason\r\n" + good, encoding="utf-8-sig")
+    code, out, err = run_cli(capsys, "decisions", "import", str(selection), "--format", "json")
+    assert code == 0 and len(json.loads(out)["decisions"]) == 2, err
+    with database().session() as session:
+        kinds = session.execute(select(LedgerRecord.kind)).scalars().all()
+    assert kinds.count("screening.decision") == 2

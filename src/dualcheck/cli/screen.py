@@ -346,6 +346,21 @@ def decisions_add(
                                            f"{d['status']} ({d['reason']})"))
 
 
+@decisions_app.command("import")
+def decisions_import(path: Path = typer.Argument(..., help="CSV (, ; or tab) or XLSX with columns party, list, "
+                                                           "entity_id, status, reason and optionally country."),
+                     fmt: OutputFormat = FormatOption) -> None:
+    """Record decisions for a selection of hits, all or none; each one has its own ledger record."""
+    from dualcheck.screening.decisions import decision_document, record_decisions
+    from dualcheck.tabular import read_table
+
+    rows = read_table(path)
+    with database().write_session() as session:
+        docs = [decision_document(d) for d in record_decisions(session, rows, actor=settings().actor,
+                                                               source=path.name)]
+    emit({"decisions": docs}, fmt, lambda d: console.print(f"{len(d['decisions'])} decisions recorded"))
+
+
 @decisions_app.command("list")
 def decisions_list(party: str = typer.Option(None, "--party"), country: str = typer.Option(None, "--country"),
                    fmt: OutputFormat = FormatOption) -> None:

@@ -135,6 +135,22 @@ def add_decision(body: DecisionBody, session: Session = Depends(write_session),
                                              reason=body.reason, actor=who))
 
 
+class BulkDecisions(BaseModel):
+    decisions: list[DecisionBody] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+@router.post("/decisions/bulk", dependencies=allow(roles.OFFICERS), status_code=201)
+def add_decisions(body: BulkDecisions, session: Session = Depends(write_session),
+                  who: str = Depends(actor)) -> dict[str, Any]:
+    """Decisions for a selection of hits, all or none; each is recorded in the ledger on its own."""
+    from dualcheck.screening.decisions import record_decisions
+
+    rows = [{"party": d.party_name, "country": d.country or "", "list": d.list, "entity_id": d.entity_id,
+             "status": d.status, "reason": d.reason} for d in body.decisions]
+    return {"decisions": [decision_document(d) for d in record_decisions(session, rows, actor=who,
+                                                                          source="request body")]}
+
+
 @router.get("/decisions", dependencies=allow(roles.READERS))
 def list_decisions(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.screening.models import Decision
