@@ -192,3 +192,27 @@ def test_product_import_errors_name_file_row_and_column(home: Path, capsys: pyte
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     code, _out, err = run_cli(capsys, "controls", "items", "show", "A-1")
     assert code == 2  # nothing half-written
+
+
+@pytest.mark.xdist_group("workflow")
+def test_a_registered_general_authorisation_is_used_like_a_licence(home: Path, capsys: pytest.CaptureFixture[str],
+                                                                    tmp_path: Path) -> None:
+    _json(capsys, "controls", "items", "import", str(FIXTURES / "products.csv"))
+    _json(capsys, "controls", "items", "classify", "ENC-100", "5A002.a", "--rationale", "256-bit symmetric key")
+    order = json.loads((FIXTURES / "order-covered.json").read_text(encoding="utf-8"))
+    order.update(id="WF-ORDER-US", destination="US",
+                 parties=[{"role": "end_user", "name": "Quillmoor Lumetric Instruments", "country": "US"}])
+    path = tmp_path / "order-us.json"
+    path.write_text(json.dumps(order), encoding="utf-8")
+    unregistered = _json(capsys, "check", str(path))
+    assert "registrations_on_record" not in unregistered
+    code, _out, err = run_cli(capsys, "licences", "add", str(FIXTURES / "registration.yaml"))
+    assert code == 0, err
+    registered = _json(capsys, "check", str(path))
+    assert registered["registrations_on_record"] == {"EU001": "WF-REG-EU001"}
+    assert registered["outcome"] == "GENERAL_AUTHORISATION" and registered["authorisations"] == ["EU001"]
+    assert registered.get("hold") is None
+    # another exporter's registration is not this exporter's
+    order["exporter"] = {"name": "Andere AG", "country": "DE"}
+    path.write_text(json.dumps(order), encoding="utf-8")
+    assert "registrations_on_record" not in _json(capsys, "check", str(path))

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcheck.errors import BadInput
-from dualcheck.licences.coverage import Allocation, demands_from_transaction, find_usable_licences, plan_allocation
+from dualcheck.licences.coverage import (
+    Allocation,
+    demands_from_transaction,
+    find_usable_licences,
+    normalise_name,
+    plan_allocation,
+)
 from dualcheck.licences.errors import Refused
 from dualcheck.licences.models import LicenceReservation
 from dualcheck.rules import Determination, Outcome
@@ -118,3 +124,29 @@ def reserve_cover(session: Session, cover: LicenceCover, *, transaction_id: str,
                        destination=cover.destination, end_users=cover.end_users, actor=actor)
     except Refused:
         return None
+
+
+def registrations_on_record(session: Session, doc: dict[str, Any], as_of: dt.date) -> dict[str, str]:
+    """The exporter's active registrations for Union general export authorisations on ``as_of``
+    (authorisation -> registration reference); a registration of another holder does not count."""
+    from dualcheck.licences.general import active_registration
+    from dualcheck.licences.master import GENERAL_AUTHORISATIONS
+
+    exporter = doc.get("exporter")
+    holder = normalise_name(str(exporter.get("name") or "")) if isinstance(exporter, dict) else ""
+    found = {}
+    for authorisation in GENERAL_AUTHORISATIONS:
+        registration = active_registration(session, authorisation, as_of)
+        if registration is None:
+            continue
+        if holder and registration.holder and normalise_name(registration.holder) != holder:
+            continue
+        found[authorisation] = registration.reference
+    return found
+
+
+def with_registrations(doc: dict[str, Any], registrations: dict[str, str]) -> dict[str, Any]:
+    """The transaction with the registrations on record added to the ones it states."""
+    stated = [r for r in doc.get("registrations") or [] if isinstance(r, str)]
+    added = sorted(set(registrations) - {r.upper() for r in stated})
+    return {**doc, "registrations": stated + added} if added else doc

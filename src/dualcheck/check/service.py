@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from dualcheck.check.controls_view import control_lookup
-from dualcheck.check.licensing import LicenceCover, find_cover, release_superseded, reserve_cover
+from dualcheck.check.licensing import (
+    LicenceCover,
+    find_cover,
+    registrations_on_record,
+    release_superseded,
+    reserve_cover,
+    with_registrations,
+)
 from dualcheck.check.products import product_notes, resolve_products
 from dualcheck.check.screening_view import screen_transaction
 from dualcheck.check.store import save_check
@@ -71,6 +78,10 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
         filled, products = resolve_products(session, doc, source=source)
         tx = parse_transaction(filled, source=source)
         when = parse_as_of(as_of, tx)
+        registered = registrations_on_record(session, filled, when) if isinstance(filled, dict) else {}
+        if registered:
+            filled = with_registrations(filled, registered)
+            tx = parse_transaction(filled, source=source)
         controls = control_lookup(session, data_dir, when)
         check_control_codes(tx, lambda c: c in national or controls.is_known(c), source=source)
         facts, screening = screen_transaction(db, session, tx)
@@ -86,6 +97,8 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
     result = answer(det, tx=tx, as_of=when, screening=screening, versions=versions, us_view=us_view,
                     settings=settings)
     annotate_items(result, det, products, cover)
+    if registered:
+        result["registrations_on_record"] = registered
     flags = check_transaction(filled, data_dir, source=source, tx=tx)
     # advisory: red flags never change the legal outcome, but high ones hold a cleared transaction
     result["red_flags"] = {key: flags[key] for key in ("highest_severity", "flags", "facts_not_given",
