@@ -168,13 +168,19 @@ def test_the_day_through_the_api(home: Path) -> None:
         holds = manager.get("/api/v1/holds").json()
         assert [h["transaction_id"] for h in holds["holds"]] == ["WF-ORDER-2"]
         assert other.get("/api/v1/holds").json()["holds"] == []
+        # the customer orders fewer: the new check is covered, and the hold on the order is superseded
+        too_large["items"][0].update(quantity=2, value=4000)
+        smaller = manager.post("/api/v1/checks", json=too_large).json()
+        assert smaller.get("hold") is None and smaller["holds_superseded"] == [refused["hold"]["id"]]
+        assert manager.get("/api/v1/holds").json()["holds"] == []
 
         shipped = manager.post(f"/api/v1/licences/reservations/{checked['licence_reservation']['id']}/ship",
                                json=order)
         assert shipped.status_code == 200, shipped.text
         after = manager.get("/api/v1/licences/WF-IND-0001").json()
         assert after["lines"][0]["quantity"]["used"] == "4" and after["lines"][0]["value"]["used"] == "8000.00"
-        assert _remaining(after) == ("6", "12000.00")
+        assert after["lines"][0]["quantity"]["reserved"] == "2"
+        assert _remaining(after) == ("4", "8000.00")
     finally:
         db.dispose()
 

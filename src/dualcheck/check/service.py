@@ -27,6 +27,7 @@ from dualcheck.db.engine import Database
 from dualcheck.errors import BadInput
 from dualcheck.ledger import append
 from dualcheck.ledger.canonical import canonical_json
+from dualcheck.licences.holds import supersede_by_covered_check
 from dualcheck.redflags.transaction import check_transaction
 from dualcheck.rules import Determination, Outcome, RuleSet, Transaction, determine, parse_transaction
 from dualcheck.rules.facts import check_control_codes
@@ -119,7 +120,12 @@ def run_check(db: Database, doc: Any, rules: RuleSet, data_dir: Path, *, as_of: 
         if reservation is not None:
             result["licence_reservation"] = {"id": reservation["reservation_id"],
                                              "charges": reservation["charges"]}
+            superseded_holds = supersede_by_covered_check(session, transaction_id=transaction_id, check_id=check_id,
+                                                          reservation_id=reservation["reservation_id"], actor=actor)
+            if superseded_holds:
+                result["holds_superseded"] = superseded_holds
         elif cover is not None and cover.covered:  # a balance moved between reading and reserving
+            result["licences_cover"] = False
             for item in result["items"]:
                 item.pop("covered_by", None)
         # the hold is placed first so that the answer's hash, in the check's ledger record, covers it
