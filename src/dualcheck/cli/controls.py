@@ -220,6 +220,7 @@ def us_cmd(eccn: str = typer.Argument(...), country: str | None = typer.Option(N
 
 @items_app.command("add")
 def items_add(sku: str, description: str, param: list[str] = typer.Option([], "--param", help="key=value"),
+              hs_code: str = typer.Option(None, "--hs-code", help="HS / CN code (4 to 10 digits)."),
               fmt: OutputFormat = FormatOption) -> None:
     """Add or update an item of the product register."""
     from dualcheck.controls.register import item_doc, upsert_item
@@ -232,9 +233,21 @@ def items_add(sku: str, description: str, param: list[str] = typer.Option([], "-
         params[key.strip()] = value.strip()
     db = database()
     with db.write_session() as session:
-        upsert_item(session, sku, description, params, actor=settings().actor)
+        upsert_item(session, sku, description, params, actor=settings().actor, hs_code=hs_code)
         doc = item_doc(session, sku)
     emit(doc, fmt, lambda d: _say(f"item {d['sku']} saved"))
+
+
+@items_app.command("import")
+def items_import(path: Path = typer.Argument(..., help="CSV (, ; or tab) or XLSX with columns sku, description "
+                                                       "and optionally hs_code."),
+                 fmt: OutputFormat = FormatOption) -> None:
+    """Add or update the products of a file; nothing is stored if any row is bad."""
+    from dualcheck.controls.register import import_items
+
+    with database().write_session() as session:
+        doc = import_items(session, path, actor=settings().actor)
+    emit(doc, fmt, lambda d: _say(f"{d['items']} items imported from {d['file']}"))
 
 
 @items_app.command("classify")

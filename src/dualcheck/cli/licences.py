@@ -150,12 +150,12 @@ def ship_cmd(reservation: str = typer.Argument(..., help="Reservation id."),
              transaction: Path = typer.Argument(..., help="The transaction JSON (destination and end users)."),
              as_of: str | None = AsOfOption) -> None:
     """Turn a reservation into use when the order ships."""
-    from dualcheck.licences.coverage import demands_from_transaction
+    from dualcheck.licences.coverage import shipment_context
     from dualcheck.licences.usage import consume_reservation
 
     tx = _transaction(transaction)
     day = _as_of(as_of, tx, str(transaction))
-    destination, end_users, _ = demands_from_transaction(tx, source=str(transaction))
+    destination, end_users = shipment_context(tx, source=str(transaction))
     with database().write_session() as session:
         result = consume_reservation(session, reservation, as_of=day, destination=destination, end_users=end_users,
                                      actor=settings().actor)

@@ -13,7 +13,6 @@ from typing import Any
 
 import typer
 
-from dualcheck import ledger
 from dualcheck._compiled import implementation
 from dualcheck.cli import bench
 from dualcheck.cli.common import (
@@ -32,8 +31,19 @@ from dualcheck.errors import BadInput
 from dualcheck.screening import evaluate
 from dualcheck.screening.config import default_config
 from dualcheck.screening.scoring import default_scorer
-from dualcheck.screening.service import build_index, get_index, ledger_payload, screen_one
+from dualcheck.screening.service import build_index, get_index, screen_recorded
 from dualcheck.screening.subjects import query_subject
+
+
+def decision_line(decision: dict[str, Any]) -> str:
+    """A recorded decision in one line: what, who, when, why, and whether the entry changed since."""
+    text = (f"{decision.get('status')} by {decision.get('decided_by')} on {str(decision.get('decided_at'))[:10]}: "
+            f"{decision.get('reason')}")
+    if decision.get("via"):
+        text += f" (decided on {decision['via']}, the same entity)"
+    if decision.get("entity_changed"):
+        text += "; the listed entry changed since" + ("" if decision.get("in_force") else ": decide again")
+    return text
 
 
 def _render_result(doc: dict[str, Any]) -> None:
@@ -48,8 +58,14 @@ def _render_result(doc: dict[str, Any]) -> None:
     if not doc["hits"]:
         console.print("no hits" + (" on stale lists: not a clear result" if doc.get("warnings") else ""))
     for hit in doc["hits"]:
-        console.print(f"  {hit['score']:.3f}  {hit['list']}  {hit['entity_id']}  {hit['name']}  "
-                      f"(matched {hit['matched_name']!r}; {', '.join(hit['programmes'])})")
+        console.print(f"  {hit['score']:.3f}  {hit.get('list_title', hit['list'])}  {hit['entity_id']}  {hit['name']}  "
+                      f"(matched {hit['matched_name']!r}; {', '.join(hit.get('programme_titles', hit['programmes']))})",
+                      markup=False, highlight=False)
+        if hit.get("group") and any(g["group"] == hit["group"] for g in doc.get("entities", [])):
+            console.print(f"         same entity as the other hits of group {hit['group']}", markup=False)
+        decision = hit.get("decision")
+        if decision:
+            console.print(f"         decision: {decision_line(decision)}", markup=False, highlight=False)
         for part in hit["explanation"]:
             console.print(f"         {part['feature']}: {part['contribution']:+.3f}  {part['detail']}")
 
@@ -66,12 +82,7 @@ def screen(
     """Screen one party against every loaded list; every hit explains itself. Recorded in the ledger."""
     raw = {"name": name, "schema": schema, "birth_date": birth_date, "country": country}
     query = query_subject(name, schema=schema, birth_date=birth_date, country=country)
-    db = database()
-    index = get_index(db)
-    doc = screen_one(index, query, raw, threshold, limit=limit)
-    with db.write_session() as session:
-        ledger.append(session, "screening.screen", ledger_payload(doc), actor=settings().actor,
-                      subject=f"screen:{name[:150]}")
+    doc = screen_recorded(database(), query, raw, actor=settings().actor, threshold=threshold, limit=limit)
     emit(doc, fmt, _render_result)
 
 
@@ -333,6 +344,21 @@ def decisions_add(
                                                 actor=settings().actor))
     emit(doc, fmt, lambda d: console.print(f"decision {d['id']}: {d['party_name']} / {d['list']} {d['entity_id']}: "
                                            f"{d['status']} ({d['reason']})"))
+
+
+@decisions_app.command("import")
+def decisions_import(path: Path = typer.Argument(..., help="CSV (, ; or tab) or XLSX with columns party, list, "
+                                                           "entity_id, status, reason and optionally country."),
+                     fmt: OutputFormat = FormatOption) -> None:
+    """Record decisions for a selection of hits, all or none; each one has its own ledger record."""
+    from dualcheck.screening.decisions import decision_document, record_decisions
+    from dualcheck.tabular import read_table
+
+    rows = read_table(path)
+    with database().write_session() as session:
+        docs = [decision_document(d) for d in record_decisions(session, rows, actor=settings().actor,
+                                                               source=path.name)]
+    emit({"decisions": docs}, fmt, lambda d: console.print(f"{len(d['decisions'])} decisions recorded"))
 
 
 @decisions_app.command("list")

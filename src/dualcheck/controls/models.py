@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dualcheck.db.base import Base, JSONDoc, UTCDateTime, utcnow
+from dualcheck.db.tenancy import TenantOwned
 
 
 class ControlListVersion(Base):
@@ -55,19 +56,20 @@ class ControlProvision(Base):
     __table_args__ = (Index("ix_controls_provisions_version_code", "version_id", "code"),)
 
 
-class ControlItem(Base):
-    """A product of the register: SKU, description and technical parameters."""
+class ControlItem(TenantOwned, Base):
+    """A product of the register: SKU, description, HS code and technical parameters."""
 
     __tablename__ = "controls_items"
 
     sku: Mapped[str] = mapped_column(String(120), primary_key=True)
     description: Mapped[str] = mapped_column(Text)
+    hs_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ControlClassification(Base):
+class ControlClassification(TenantOwned, Base):
     """A classification decision for an item, against one control-list version."""
 
     __tablename__ = "controls_classifications"

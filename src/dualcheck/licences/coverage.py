@@ -162,8 +162,10 @@ def line_option(licence: Licence, line: LicenceLine, demand: ItemDemand) -> Line
 
 
 def find_usable_licences(session: Session, *, destination: str, end_users: Sequence[str],
-                         items: Sequence[ItemDemand], as_of: dt.date) -> list[ItemCoverage]:
-    """Usable licence lines per item, with the reasons for the licences that are not usable."""
+                         items: Sequence[ItemDemand], as_of: dt.date,
+                         holder: str | None = None) -> list[ItemCoverage]:
+    """Usable licence lines per item, with the reasons for the licences that are not usable; with
+    ``holder``, a licence issued to another holder is not usable."""
     licences = session.execute(select(Licence).where(Licence.kind.in_(QUANTITY_LIMITED_KINDS))
                                .options(selectinload(Licence.lines)).order_by(Licence.reference)).scalars().all()
     result = []
@@ -171,6 +173,8 @@ def find_usable_licences(session: Session, *, destination: str, end_users: Seque
         coverage = ItemCoverage(demand)
         for licence in licences:
             problem = licence_problem(licence, destination, end_users, as_of)
+            if not problem and holder and licence.holder and normalise_name(holder) != normalise_name(licence.holder):
+                problem = f"issued to {licence.holder}, not to {holder}"
             if problem:
                 coverage.not_usable.append({"licence": licence.reference, "reason": problem})
                 continue
@@ -216,16 +220,21 @@ def plan_allocation(coverage: ItemCoverage) -> list[Allocation] | None:
     return allocations
 
 
-def demands_from_transaction(tx: dict[str, Any], *,
-                             source: str | None = None) -> tuple[str, list[str], list[ItemDemand]]:
-    """(destination, end-user names, item demands) from a transaction in the check input format."""
+def shipment_context(tx: Any, *, source: str | None = None) -> tuple[str, list[str]]:
+    """(destination, end-user names) of a transaction in the check input format."""
     if not isinstance(tx, dict):
         raise BadInput("a transaction must be a JSON object", source=source)
     destination = tx.get("destination")
     if not isinstance(destination, str) or len(destination.strip()) != 2:
         raise BadInput("destination must be an ISO 3166-1 alpha-2 code", source=source, location="destination")
     parties = [p for p in tx.get("parties") or [] if isinstance(p, dict)]
-    end_users = [str(p.get("name", "")) for p in parties if p.get("role") == "end_user"]
+    return destination.strip().upper(), [str(p.get("name", "")) for p in parties if p.get("role") == "end_user"]
+
+
+def demands_from_transaction(tx: dict[str, Any], *,
+                             source: str | None = None) -> tuple[str, list[str], list[ItemDemand]]:
+    """(destination, end-user names, item demands) from a transaction in the check input format."""
+    destination, end_users = shipment_context(tx, source=source)
     items = tx.get("items")
     if not isinstance(items, list) or not items:
         raise BadInput("the transaction has no items", source=source, location="items")
@@ -245,7 +254,7 @@ def demands_from_transaction(tx: dict[str, Any], *,
             value=to_decimal(item["value"], f"{where}.value") if item.get("value") is not None else None,
             currency=(item.get("currency") or None),
         ))
-    return destination.strip().upper(), end_users, demands
+    return destination, end_users, demands
 
 
 def licence_coverage(session: Session, transaction: dict[str, Any], *, as_of: dt.date,

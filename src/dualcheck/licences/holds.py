@@ -54,10 +54,7 @@ def place_hold(session: Session, *, transaction_id: str, check_id: str | None, o
         raise BadInput(f"only {', '.join(HELD_OUTCOMES)} are held, not {outcome}", location="outcome")
     if not transaction_id:
         raise BadInput("a hold needs the transaction id", location="transaction_id")
-    superseded = []
-    for old in session.execute(_OPEN_HOLDS_FOR_UPDATE, {"transaction_id": transaction_id}).scalars():
-        old.status, old.resolved_at = "superseded", utcnow()
-        superseded.append(old.id)
+    superseded = supersede_open_holds(session, transaction_id)
     settings = hold_settings()
     hold = Hold(id=str(uuid.uuid4()), transaction_id=transaction_id, check_id=check_id, outcome=outcome,
                 reasons=reasons, status="held", four_eyes=outcome in settings.four_eyes_outcomes, placed_by=actor)
@@ -68,6 +65,27 @@ def place_hold(session: Session, *, transaction_id: str, check_id: str | None, o
                                    "settings": settings.as_record()},
            actor=actor, subject=transaction_id)
     return hold
+
+
+def supersede_open_holds(session: Session, transaction_id: str) -> list[str]:
+    """Mark the open holds of a transaction superseded (by a newer check); returns their ids."""
+    superseded = []
+    for old in session.execute(_OPEN_HOLDS_FOR_UPDATE, {"transaction_id": transaction_id}).scalars():
+        old.status, old.resolved_at = "superseded", utcnow()
+        superseded.append(old.id)
+    return superseded
+
+
+def supersede_by_covered_check(session: Session, *, transaction_id: str, check_id: str, reservation_id: str,
+                               actor: str) -> list[str]:
+    """A newer check found every item covered by licences on record and reserved them: the
+    transaction's open holds are superseded (ledger record ``hold.supersede``), not left for an
+    officer to release by hand."""
+    superseded = supersede_open_holds(session, transaction_id)
+    if superseded:
+        append(session, "hold.supersede", {"holds": superseded, "check_id": check_id,
+                                           "licence_reservation": reservation_id}, actor=actor, subject=transaction_id)
+    return superseded
 
 
 def is_held(session: Session, transaction_id: str) -> bool:

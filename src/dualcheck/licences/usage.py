@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from dualcheck.errors import BadInput, NotFound
 from dualcheck.ledger import append
-from dualcheck.licences.amounts import convert, quantity_units, value_units
+from dualcheck.licences.amounts import convert, quantity_decimal, quantity_units, value_decimal, value_units
 from dualcheck.licences.coverage import (
     Allocation,
     demands_from_transaction,
@@ -107,8 +107,15 @@ def _charge(session: Session, *, kind: str, transaction_id: str, allocations: Se
             line.value_reserved += value
         # line_quantity / line_value: what the line's balance moved, in thousandths of its unit and cents
         docs.append({**alloc.as_dict(), "licence_id": licence.id, "licence": licence.reference, "line_id": line.id,
-                     "line": line.line_no, "line_unit": line.unit, "line_quantity": quantity, "line_value": value})
+                     "line": line.line_no, "line_unit": line.unit, "line_quantity": quantity, "line_value": value,
+                     **readable(line, quantity, value)})
     return docs
+
+
+def readable(line: LicenceLine, quantity: int, value: int) -> dict[str, str | None]:
+    """What a movement takes from a line, in the line's own unit and currency ("2 pcs", "650000.00 EUR")."""
+    return {"line_charged_quantity": f"{quantity_decimal(quantity)} {line.unit}" if line.unit else None,
+            "line_charged_value": f"{value_decimal(value)} {line.currency}" if line.currency else None}
 
 
 def _record(session: Session, kind: str, ledger_kind: str, transaction_id: str, docs: list[dict[str, Any]],
@@ -201,7 +208,8 @@ def release_reservation(session: Session, reservation_id: str, *, reason: str, a
         line.value_reserved -= row.value
         row.status = "released"
         docs.append({"licence_id": line.licence_id, "line_id": line.id, "line": line.line_no, "item_id": row.item_id,
-                     "line_unit": line.unit, "line_quantity": row.quantity, "line_value": row.value})
+                     "line_unit": line.unit, "line_quantity": row.quantity, "line_value": row.value,
+                     **readable(line, row.quantity, row.value)})
     seq = _record(session, "release", "licence.release", rows[0].transaction_id, docs, actor,
                   reservation_id=reservation_id, extra={"reason": reason})
     return {"reservation_id": reservation_id, "released": docs, "ledger_seq": seq}

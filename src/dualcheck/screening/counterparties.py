@@ -9,9 +9,7 @@ Rows are upserted by ``ref``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +24,11 @@ from dualcheck.screening.dates import BadDate
 from dualcheck.screening.models import Counterparty
 from dualcheck.screening.normalize import validate_name
 from dualcheck.screening.subjects import check_birth_date, check_schema, normalise_country
+from dualcheck.tabular import read_table
 
 FIELDS = ("ref", "name", "schema", "country", "birth_date", "aliases")
+# optional columns kept with the counterparty (its attributes) and shown with it
+ATTRIBUTE_FIELDS = ("address", "city", "postcode", "identifiers")
 ALIAS_SEPARATOR = ";"
 
 
@@ -36,45 +37,20 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     mapping = {f: f for f in FIELDS}
     for pair in pairs or []:
         ours, sep, theirs = pair.partition("=")
-        if not sep or ours.strip() not in FIELDS or not theirs.strip():
-            raise BadInput(f"{pair!r} is not FIELD=COLUMN with FIELD one of {', '.join(FIELDS)}", location="--map")
+        if not sep or ours.strip() not in FIELDS + ATTRIBUTE_FIELDS or not theirs.strip():
+            raise BadInput(f"{pair!r} is not FIELD=COLUMN with FIELD one of {', '.join(FIELDS + ATTRIBUTE_FIELDS)}",
+                           location="--map")
         mapping[ours.strip()] = theirs.strip()
     return mapping
 
 
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        yield from csv.DictReader(fh)
-
-
-def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = book.active.iter_rows(values_only=True) if book.active is not None else iter(())
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-        for values in rows:
-            yield {h: ("" if v is None else str(v)) for h, v in zip(header, values, strict=False)}
-    finally:
-        book.close()
-
-
 def read_rows(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise BadInput("file not found", source=str(path))
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return list(_xlsx_rows(path))
-        return list(_csv_rows(path))
-    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise BadInput(f"cannot read as {'XLSX' if path.suffix.lower() == '.xlsx' else 'CSV'} ({exc})",
-                       source=str(path)) from None
+    return read_table(path)
 
 
 def validate_row(row: dict[str, str], mapping: dict[str, str], *, source: str, line: int) -> dict[str, Any]:
     def get(field: str) -> str:
-        return (row.get(mapping[field]) or "").strip()
+        return (row.get(mapping.get(field, field)) or "").strip()
 
     where = f"row {line}"
     try:
@@ -83,9 +59,16 @@ def validate_row(row: dict[str, str], mapping: dict[str, str], *, source: str, l
             raise BadInput("is empty", location="ref")
         name = validate_name(get("name"))
         aliases = [validate_name(a, field="aliases") for a in get("aliases").split(ALIAS_SEPARATOR) if a.strip()]
-        return {"ref": ref[:200], "name": name, "schema": check_schema(get("schema") or None),
-                "country": normalise_country(get("country") or None),
-                "birth_date": check_birth_date(get("birth_date") or None), "aliases": aliases}
+        record: dict[str, Any] = {"ref": ref[:200], "name": name, "schema": check_schema(get("schema") or None),
+                  "country": normalise_country(get("country") or None),
+                  "birth_date": check_birth_date(get("birth_date") or None), "aliases": aliases}
+        attributes: dict[str, Any] = {f: get(f) for f in ATTRIBUTE_FIELDS if get(f)}
+        if "identifiers" in attributes:
+            attributes["identifiers"] = [i.strip() for i in attributes["identifiers"].split(ALIAS_SEPARATOR)
+                                         if i.strip()]
+        if attributes:
+            record["attributes"] = attributes
+        return record
     except BadInput as exc:
         field = exc.location or ""
         error = BadDate if isinstance(exc, BadDate) else BadInput
@@ -136,7 +119,7 @@ def upsert_records(session: Session, records: dict[str, dict[str, Any]],
     for ref, record in records.items():
         cp = existing.get(ref)
         if cp is None:
-            cp = existing[ref] = Counterparty(**record, attributes={}, created_at=now, updated_at=now)
+            cp = existing[ref] = Counterparty(**{"attributes": {}, **record}, created_at=now, updated_at=now)
             session.add(cp)
             created += 1
         elif any(getattr(cp, k) != v for k, v in record.items()):

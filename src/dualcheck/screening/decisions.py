@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dualcheck import ledger
 from dualcheck.db.base import utcnow
-from dualcheck.errors import BadInput
+from dualcheck.errors import BadInput, DualcheckError
 from dualcheck.screening.models import Decision
 from dualcheck.screening.normalize import prepare_name, validate_name
 from dualcheck.screening.subjects import ListedSubject, entity_fingerprint, normalise_country
@@ -125,3 +125,31 @@ class DecisionBook:
 
     def stale(self) -> list[Decision]:
         return list(self.by_hit.values())
+
+
+DECISION_COLUMNS = ("party", "list", "entity_id", "status", "reason")
+
+
+def record_decisions(session: Session, rows: list[dict[str, str]], *, actor: str,
+                     source: str = "decisions") -> list[Decision]:
+    """Decisions for a selection of hits (a file's rows or a request's list), all or none: each is
+    recorded one by one, with its own ledger record, as if taken alone. An error names the row."""
+    if not rows:
+        raise BadInput("no decisions", source=source)
+    missing = [c for c in DECISION_COLUMNS if c not in rows[0]]
+    if missing:
+        raise BadInput(f"missing column {missing[0]!r} (columns: {', '.join(DECISION_COLUMNS)}, country)",
+                       source=source, location="header")
+    decisions = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            decisions.append(record_decision(
+                session, party_name=row.get("party") or "", country=row.get("country") or None,
+                list_name=(row.get("list") or "").strip(), entity_id=(row.get("entity_id") or "").strip(),
+                status=(row.get("status") or "").strip().lower(), reason=row.get("reason") or "", actor=actor))
+        except DualcheckError as exc:
+            field = getattr(exc, "location", None)
+            message = getattr(exc, "message", str(exc)).split(": ", 1)[-1] if field else str(exc)
+            raise BadInput(message, source=source,
+                           location=f"row {line}" + (f", column {field}" if field else "")) from None
+    return decisions

@@ -26,6 +26,7 @@ from dualcheck import __version__
 from dualcheck.config import get_settings
 from dualcheck.db.engine import Database
 from dualcheck.errors import ConfigError
+from dualcheck.lists.titles import list_title, programme_titles
 from dualcheck.screening.index import Hit, ScreeningIndex
 from dualcheck.screening.scoring import Scorer, default_scorer
 from dualcheck.screening.subjects import Subject, listed_subject
@@ -136,12 +137,14 @@ def hit_document(hit: Hit) -> dict[str, Any]:
     return {
         "entity_id": entity.entity_id,
         "list": entity.list_name,
+        "list_title": list_title(entity.list_name),
         "list_version": entity.version_id,
         "schema": entity.schema,
         "name": entity.caption,
         "matched_name": hit.scored.matched_name,
         "query_name": hit.scored.query_name,
         "programmes": list(entity.programmes),
+        "programme_titles": programme_titles(entity.list_name, entity.programmes),
         "score": round(hit.score, 4),
         "explanation": [c.as_dict() for c in hit.scored.explanation],
     }
@@ -200,19 +203,30 @@ def ledger_payload(doc: dict[str, Any]) -> dict[str, Any]:
 
 def screen_recorded(db: Database, query: Subject, raw: dict[str, Any], *, actor: str,
                     threshold: float | None = None, limit: int = 25) -> dict[str, Any]:
-    """Screen one party, show each hit with the officer's decision on it (if any) and record the
-    screening in the ledger: the web application's screening, one transaction."""
+    """Screen one party, show each hit with the officer's decision on it (if any; one decision
+    covers the hits that are the same entity) and record the screening in the ledger, in one
+    transaction: the screening of the command line and the web application."""
     from dualcheck import ledger
-    from dualcheck.screening.decisions import DecisionBook, party_key
 
     index = get_index(db)
     doc = screen_one(index, query, raw, threshold, limit=limit)
-    key = party_key(str(raw.get("name") or ""), raw.get("country"))
     with db.write_session() as session:
-        book = DecisionBook.load(session, [key])
-        for hit in doc["hits"]:
-            entity = index.get(hit["list"], hit["entity_id"])
-            hit["decision"] = book.state(key, entity) if entity is not None else None
+        with_decisions(session, index, doc, raw)
         ledger.append(session, "screening.screen", ledger_payload(doc), actor=actor,
                       subject=f"screen:{str(raw.get('name'))[:150]}")
     return doc
+
+
+def with_decisions(session: Session, index: ScreeningIndex, doc: dict[str, Any], raw: dict[str, Any]) -> None:
+    """Group the hits of a screening by listed entity and show on each the decision already
+    recorded for this party (who, when, why, and whether the entry changed since)."""
+    from dualcheck.screening.decisions import DecisionBook, party_key
+    from dualcheck.screening.groups import group_hits, share_group_decisions
+
+    doc["entities"] = group_hits(index, doc["hits"])
+    key = party_key(str(raw.get("name") or ""), raw.get("country"))
+    book = DecisionBook.load(session, [key])
+    for hit in doc["hits"]:
+        entity = index.get(hit["list"], hit["entity_id"])
+        hit["decision"] = book.state(key, entity) if entity is not None else None
+    share_group_decisions(doc["hits"])

@@ -38,6 +38,7 @@ class ItemRequest(BaseModel):
     sku: str = Field(min_length=1, max_length=120)
     description: str
     parameters: dict[str, Any] = Field(default_factory=dict)
+    hs_code: str | None = None
 
 
 class DecisionRequest(BaseModel):
@@ -105,7 +106,7 @@ def put_item(body: ItemRequest, session: Session = Depends(write_session),
              who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.controls.register import item_doc, upsert_item
 
-    upsert_item(session, body.sku, body.description, body.parameters, actor=who)
+    upsert_item(session, body.sku, body.description, body.parameters, actor=who, hs_code=body.hs_code)
     return item_doc(session, body.sku)
 
 

@@ -109,10 +109,10 @@ def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
 @router.post("/licences/reservations/{reservation_id}/ship", dependencies=allow(roles.OFFICERS))
 def ship(reservation_id: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
          session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
-    from dualcheck.licences.coverage import demands_from_transaction
+    from dualcheck.licences.coverage import shipment_context
     from dualcheck.licences.usage import consume_reservation
 
-    destination, end_users, _ = demands_from_transaction(transaction, source="request body")
+    destination, end_users = shipment_context(transaction, source="request body")
     with refusals():
         return consume_reservation(session, reservation_id, as_of=_as_of(as_of, transaction),
                                    destination=destination, end_users=end_users, actor=who)

@@ -18,7 +18,7 @@ from dualcheck.screening.decisions import decision_document, record_decision
 from dualcheck.screening.models import ScreeningRun
 from dualcheck.screening.runs import delta_index, latest_change, run_document, run_hits, run_screening
 from dualcheck.screening.scoring import default_scorer
-from dualcheck.screening.service import get_index, ledger_payload, screen_one
+from dualcheck.screening.service import get_index, ledger_payload, screen_one, with_decisions
 from dualcheck.screening.subjects import query_subject
 
 router = APIRouter(tags=["screening"])
@@ -43,20 +43,23 @@ class BatchQuery(BaseModel):
     threshold: float | None = Field(default=None, ge=0, le=1)
 
 
-def _screen(request: Request, q: ScreenQuery, threshold: float | None, where: str = "") -> dict[str, Any]:
+def _screen(request: Request, session: Session, q: ScreenQuery, threshold: float | None,
+            where: str = "") -> dict[str, Any]:
     try:
         subject = query_subject(q.name, schema=q.schema_, birth_date=q.birth_date, country=q.country,
                                 identifiers=q.identifiers)
     except BadInput as exc:
         raise BadInput(exc.message, location=where or None) from None
-    return screen_one(get_index(get_db(request)), subject, q.raw(), q.threshold if q.threshold is not None
-                      else threshold, limit=q.limit)
+    index = get_index(get_db(request))
+    doc = screen_one(index, subject, q.raw(), q.threshold if q.threshold is not None else threshold, limit=q.limit)
+    with_decisions(session, index, doc, q.raw())
+    return doc
 
 
 @router.post("/screen", dependencies=allow(roles.OFFICERS), summary="Screen one party against every loaded list")
 def screen(body: ScreenQuery, request: Request, session: Session = Depends(write_session),
            who: str = Depends(actor)) -> dict[str, Any]:
-    doc = _screen(request, body, None)
+    doc = _screen(request, session, body, None)
     ledger.append(session, "screening.screen", ledger_payload(doc), actor=who, subject=f"screen:{body.name[:150]}")
     return doc
 
@@ -64,7 +67,7 @@ def screen(body: ScreenQuery, request: Request, session: Session = Depends(write
 @router.post("/screen/batch", dependencies=allow(roles.OFFICERS), summary=f"Screen up to {MAX_BATCH} parties")
 def screen_batch(body: BatchQuery, request: Request, session: Session = Depends(write_session),
                  who: str = Depends(actor)) -> dict[str, Any]:
-    results = [_screen(request, q, body.threshold, f"queries[{i}]") for i, q in enumerate(body.queries)]
+    results = [_screen(request, session, q, body.threshold, f"queries[{i}]") for i, q in enumerate(body.queries)]
     ledger.append(session, "screening.screen.batch", {"queries": len(results), "results": [
         ledger_payload(r) for r in results]}, actor=who, subject=f"screen-batch:{len(results)}")
     return {"results": results}
@@ -130,6 +133,22 @@ def add_decision(body: DecisionBody, session: Session = Depends(write_session),
     return decision_document(record_decision(session, party_name=body.party_name, country=body.country,
                                              list_name=body.list, entity_id=body.entity_id, status=body.status,
                                              reason=body.reason, actor=who))
+
+
+class BulkDecisions(BaseModel):
+    decisions: list[DecisionBody] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+@router.post("/decisions/bulk", dependencies=allow(roles.OFFICERS), status_code=201)
+def add_decisions(body: BulkDecisions, session: Session = Depends(write_session),
+                  who: str = Depends(actor)) -> dict[str, Any]:
+    """Decisions for a selection of hits, all or none; each is recorded in the ledger on its own."""
+    from dualcheck.screening.decisions import record_decisions
+
+    rows = [{"party": d.party_name, "country": d.country or "", "list": d.list, "entity_id": d.entity_id,
+             "status": d.status, "reason": d.reason} for d in body.decisions]
+    return {"decisions": [decision_document(d) for d in record_decisions(session, rows, actor=who,
+                                                                          source="request body")]}
 
 
 @router.get("/decisions", dependencies=allow(roles.READERS))
