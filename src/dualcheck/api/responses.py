@@ -120,11 +120,11 @@ class ListVersions(Document):
 
 class ListEntity(Document):
     entity: dict[str, Any]
-    version: int
+    version: ListVersion
 
 
 class ListDiff(Document):
-    list: str
+    list_name: str = Field(alias="list")
     added: int
     removed: int
     modified: int
