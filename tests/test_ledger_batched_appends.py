@@ -62,8 +62,8 @@ def test_hold_settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("DUALCHECK_HOLDS_FOUR_EYES", "PROHIBITED,NEEDS_INFORMATION")
     changed = hold_settings()
     assert changed.four_eyes_outcomes == {"PROHIBITED", "NEEDS_INFORMATION"}
-    monkeypatch.setenv("DUALCHECK_HOLDS_OVERRIDE_ROLES", "director")
-    assert hold_settings().roles_for("PROHIBITED") == {"director"}
+    monkeypatch.setenv("DUALCHECK_HOLDS_OVERRIDE_ROLES", "officer")
+    assert hold_settings().roles_for("PROHIBITED") == {"officer"}
     monkeypatch.delenv("DUALCHECK_HOLDS_FOUR_EYES")
     monkeypatch.delenv("DUALCHECK_HOLDS_OVERRIDE_ROLES")
     assert hold_settings().four_eyes_outcomes == {"PROHIBITED"}

@@ -13,12 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dualcheck import __version__
 from dualcheck.api.deps import allow, authenticated, resolve_request_identity, route_policies
+from dualcheck.api.responses import ERROR_RESPONSES
 from dualcheck.api.routers import (
     auth,
     authority,
@@ -81,6 +83,8 @@ def error_response(request: Request, exc: Exception) -> JSONResponse:
         status, body = 422, {"detail": str(exc)}
     elif isinstance(exc, DualcheckError):
         status, body = getattr(exc, "http_status", 400), {"detail": str(exc)}
+    elif isinstance(exc, OverflowError | DataError):  # a value no column can hold, e.g. an id of 30 digits
+        status, body = 422, {"detail": "a value in the request is out of range for the database"}
     else:  # a bug: logged with its traceback, answered without internals
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         status, body = 500, {"detail": "internal error; the request id names it in the server log"}
@@ -187,7 +191,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health.router)
     mount_web(app)  # before the sign-in routes: the web application's /ui/ is the dashboard
     app.include_router(web_auth_router)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticated)])
+    # every /api/v1 route answers its errors through error_response, in the shape ERROR_RESPONSES declares
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticated)], responses=ERROR_RESPONSES)
     for module in (auth, lists, screening, controls, checks, ledger, licences, redflags, risk, authority):
         api.include_router(module.router)
 

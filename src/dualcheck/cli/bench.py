@@ -17,13 +17,18 @@ def bench_api(clients: int = typer.Option(16, "--clients", min=1, max=64, help="
               url: str | None = typer.Option(None, "--url", help="A running server on the loopback interface "
                                                                  "(default: serve in this process)."),
               token: str | None = typer.Option(None, "--token", help="API token (default: a new bench user's)."),
+              mix: str | None = typer.Option(None, "--mix",
+                                             help="Request kinds each client cycles through: screen, check, "
+                                                  "release (default all three; screen only with --token)."),
               json_out: Path | None = typer.Option(None, "--json", help="Write the figures to this JSON file.")
               ) -> None:
-    """Screening requests per second and latency over HTTP, with authenticated clients."""
+    """Requests per second and latency over HTTP, with authenticated clients mixing screenings, checks and
+    hold releases; every answered request's ledger record is counted."""
     from dualcheck.api.bench import run_bench
     from dualcheck.cli.common import database
 
-    figures = run_bench(database(), clients=clients, seconds=seconds, url=url, token=token)
+    figures = run_bench(database(), clients=clients, seconds=seconds, url=url, token=token,
+                        mix=tuple(part.strip() for part in mix.split(",") if part.strip()) if mix else None)
     text = json.dumps(figures, indent=2)
     typer.echo(text)
     if json_out:

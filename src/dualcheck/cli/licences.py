@@ -285,14 +285,15 @@ def _decide(action: str, hold_id: str, role: str, reason: str) -> None:
     console.print(f"hold {doc['id']} ({doc['transaction_id']}): {doc['status']}", highlight=False)
 
 
-RoleOption = typer.Option(..., "--role", help="The role you act in (e.g. export_control_officer).")
+RoleOption = typer.Option(..., "--role",
+                          help="The role you act in (compliance_manager by default; see docs/licences.md).")
 ReasonOption = typer.Option(..., "--reason", help="Why; written to the ledger.")
 
 
 @holds_app.command("release")
 def holds_release_cmd(hold_id: str = typer.Argument(..., help="Hold id."), role: str = RoleOption,
                       reason: str = ReasonOption) -> None:
-    """Release a held transaction (four-eyes outcomes need a second, different officer)."""
+    """Release a held transaction (four-eyes outcomes need a second, different user)."""
     _decide("release", hold_id, role, reason)
 
 
@@ -305,9 +306,10 @@ def holds_reject_cmd(hold_id: str = typer.Argument(..., help="Hold id."), role: 
 
 @holds_app.command("grant")
 def holds_grant_cmd(officer: str = typer.Argument(..., help="Who (the actor name)."),
-                    role: str = typer.Argument(..., help="Role to grant."),
+                    role: str = typer.Argument(..., help="Role to grant: one that decides holds "
+                                                         "(DUALCHECK_HOLDS_RELEASE_ROLES / _OVERRIDE_ROLES)."),
                     revoke: bool = typer.Option(False, "--revoke", help="Take the role away instead.")) -> None:
-    """Grant or revoke an officer role (recorded in the ledger)."""
+    """Grant or revoke a hold-deciding role to a named officer (recorded in the ledger)."""
     from dualcheck.licences.holds import grant_role
 
     with database().write_session() as session:

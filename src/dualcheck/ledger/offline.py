@@ -143,7 +143,7 @@ def _check_checkpoint(doc: dict[str, Any], trusted_pem: bytes | None) -> tuple[s
     cp = doc["checkpoint"]
     notes: list[str] = []
     if trusted_pem is None:
-        trusted_pem = str(doc.get("public_key", "")).encode("ascii")
+        trusted_pem = str(doc.get("public_key", "")).encode()
         notes.append("no trusted public key given: used the key embedded in the export; compare its key id "
                      "with the one the exporter published")
     try:

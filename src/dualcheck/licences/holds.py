@@ -171,10 +171,12 @@ def reject(session: Session, hold_id: str, *, actor: str, role: str, reason: str
 
 
 def grant_role(session: Session, *, officer: str, role: str, actor: str, revoke: bool = False) -> None:
-    """Give (or take away) a role; recorded in the ledger as a settings change."""
+    """Give (or take away) a role that decides holds (a server role named in the hold settings) to a
+    named officer of the CLI's own database; recorded in the ledger as a settings change."""
     known = hold_settings().all_roles
     if role not in known:
-        raise BadInput(f"unknown role {role!r} (known: {', '.join(sorted(known))})", location="role")
+        raise BadInput(f"role {role!r} does not decide holds (roles that do: {', '.join(sorted(known))})",
+                       location="role")
     existing = session.get(OfficerRole, (officer, role))
     if revoke and existing is not None:
         session.delete(existing)

@@ -1,11 +1,13 @@
 """Hold settings (prefix ``DUALCHECK_HOLDS_``).
 
-- ``FOUR_EYES``: comma-separated outcomes whose release needs two different officers (default
+- ``FOUR_EYES``: comma-separated outcomes whose release needs two different users (default
   ``PROHIBITED``; an empty value turns four-eyes off, and every single-person override of such an
   outcome is then written to the ledger as ``"four_eyes": false``, never silently).
-- ``RELEASE_ROLES``: roles that may release or reject holds (default
-  ``export_control_officer,compliance_manager``).
+- ``RELEASE_ROLES``: roles that may release or reject holds (default ``compliance_manager``).
 - ``OVERRIDE_ROLES``: roles that may release a PROHIBITED outcome (default ``compliance_manager``).
+
+Both role settings name the server's roles (``dualcheck.auth.roles``); an unknown name is refused
+when the settings are read, so a misspelt role never silently leaves holds without anyone to decide.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import os
 import threading
 
-from pydantic import ValidationError
+from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dualcheck.auth.roles import ROLES
 from dualcheck.config import settings_error
 
 PREFIX = "DUALCHECK_HOLDS_"
@@ -29,8 +32,18 @@ class HoldSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
 
     four_eyes: str = "PROHIBITED"
-    release_roles: str = "export_control_officer,compliance_manager"
+    release_roles: str = "compliance_manager"
     override_roles: str = "compliance_manager"
+
+    @field_validator("release_roles", "override_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        unknown = sorted(_split(value) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown role {', '.join(unknown)} (roles: {', '.join(ROLES)})")
+        if not _split(value):
+            raise ValueError("at least one role is needed")
+        return value
 
     @property
     def four_eyes_outcomes(self) -> frozenset[str]:

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from dualcheck.api import responses
 from dualcheck.api.deps import actor, allow, db_session, write_session
 from dualcheck.auth import roles
 from dualcheck.authority import exchange, service
@@ -27,26 +28,29 @@ class DecisionIn(BaseModel):
     consulted: list[str] = Field(default_factory=list)
 
 
-@router.post("/applications", dependencies=allow(roles.AUTHORITY), status_code=201)
+@router.post("/applications", dependencies=allow(roles.AUTHORITY), status_code=201,
+             response_model=responses.RegisteredApplication)
 def register_application(document: dict[str, Any] = Body(..., description="One application (docs/authority.md)."),
                          session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     """Register an application; the answer carries the essentially-identical check and its warnings."""
     return service.register(session, parse_application(document, source="body"), actor=who)
 
 
-@router.get("/applications/{reference}", dependencies=allow(roles.AUTHORITY_READERS))
+@router.get("/applications/{reference}", dependencies=allow(roles.AUTHORITY_READERS),
+            response_model=responses.Application)
 def get_application(reference: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     return service.show(session, reference)
 
 
-@router.post("/applications/{reference}/decision", dependencies=allow(roles.AUTHORITY))
+@router.post("/applications/{reference}/decision", dependencies=allow(roles.AUTHORITY),
+             response_model=responses.Application)
 def decide(reference: str, body: DecisionIn, session: Session = Depends(write_session),
            who: str = Depends(actor)) -> dict[str, Any]:
     return service.decide(session, reference, body.outcome, reason=body.reason, actor=who,
                           legal_basis=body.legal_basis, on=body.date, consulted=body.consulted)
 
 
-@router.get("/denials", dependencies=allow(roles.AUTHORITY_READERS))
+@router.get("/denials", dependencies=allow(roles.AUTHORITY_READERS), response_model=responses.DenialExchange)
 def export_denials(include_imported: bool = Query(False), session: Session = Depends(db_session)) -> dict[str, Any]:
     """Our denial notifications in the exchange format (version 1)."""
     return exchange.export_document(session, include_imported=include_imported)
@@ -56,21 +60,23 @@ class ShareIn(BaseModel):
     shared: bool = True
 
 
-@router.post("/denials/{reference}/share", dependencies=allow(roles.AUTHORITY))
+@router.post("/denials/{reference}/share", dependencies=allow(roles.AUTHORITY), response_model=responses.SharedDenial)
 def share_denial(reference: str, body: ShareIn, session: Session = Depends(write_session),
                  who: str = Depends(actor)) -> dict[str, Any]:
     """Share one of our denials with the other authorities on this server (or stop sharing it)."""
     return service.share_denial(session, reference, shared=body.shared, actor=who)
 
 
-@router.post("/denials/import", dependencies=allow(roles.AUTHORITY))
+@router.post("/denials/import", dependencies=allow(roles.AUTHORITY), response_model=responses.Document)
 def import_denials(document: dict[str, Any] = Body(..., description="An exchange file (version 1)."),
                    session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     denials = exchange.parse_document(document, source="body")
     return service.import_and_recheck(session, denials, actor=who, source="api")
 
 
-@router.get("/stats", dependencies=allow(roles.AUTHORITY_READERS), response_model=None)
+@router.get("/stats", dependencies=allow(roles.AUTHORITY_READERS), response_model=None,
+            responses={200: {"model": responses.Document, "content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "The statistics (JSON, or CSV with format=csv)."}})
 def stats(start: dt.date | None = Query(None, alias="from"), end: dt.date | None = Query(None, alias="to"),
           by: Literal["destination", "category", "outcome", "month"] | None = Query(None),
           state: str | None = Query(None), format: Literal["json", "csv"] = Query("json"),

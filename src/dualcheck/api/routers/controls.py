@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from dualcheck.api import responses
 from dualcheck.api.deps import actor, allow, db_session, write_session
 from dualcheck.auth import roles
 from dualcheck.controls import service
@@ -46,13 +47,14 @@ class DecisionRequest(BaseModel):
     rationale: str = Field(min_length=1)
 
 
-@router.get("/controls/versions", dependencies=allow(roles.REFERENCE_READERS))
+@router.get("/controls/versions", dependencies=allow(roles.REFERENCE_READERS), response_model=responses.ControlVersions)
 def versions(list_name: str | None = Query(None, alias="list"),
              session: Session = Depends(db_session)) -> dict[str, Any]:
     return {"versions": service.versions(session, list_name)}
 
 
-@router.get("/controls/provisions/{code}", dependencies=allow(roles.REFERENCE_READERS))
+@router.get("/controls/provisions/{code}", dependencies=allow(roles.REFERENCE_READERS),
+            response_model=responses.Document)
 def show(code: str, as_of: dt.date | None = None, depth: int | None = Query(None, ge=0),
          list_name: str = Query("eu-annex-i", alias="list"), session: Session = Depends(db_session)) -> dict[str, Any]:
     if list_name != "eu-annex-i":
@@ -60,13 +62,13 @@ def show(code: str, as_of: dt.date | None = None, depth: int | None = Query(None
     return service.show(_catalog(session, as_of), code, depth=depth)
 
 
-@router.get("/controls/search", dependencies=allow(roles.REFERENCE_READERS))
+@router.get("/controls/search", dependencies=allow(roles.REFERENCE_READERS), response_model=responses.Document)
 def search(q: str = Query(..., min_length=1), top: int = Query(10, ge=1, le=100), as_of: dt.date | None = None,
            session: Session = Depends(db_session)) -> dict[str, Any]:
     return service.search(_catalog(session, as_of), q, top=top)
 
 
-@router.get("/controls/diff", dependencies=allow(roles.REFERENCE_READERS))
+@router.get("/controls/diff", dependencies=allow(roles.REFERENCE_READERS), response_model=responses.Document)
 def diff(from_ref: str = Query(..., alias="from"), to_ref: str = Query(..., alias="to"),
          list_name: str = Query("eu-annex-i", alias="list"), session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.controls.diff import diff_versions
@@ -74,20 +76,20 @@ def diff(from_ref: str = Query(..., alias="from"), to_ref: str = Query(..., alia
     return diff_versions(session, list_name, from_ref, to_ref)
 
 
-@router.post("/classify", dependencies=allow(roles.OFFICERS))
+@router.post("/classify", dependencies=allow(roles.OFFICERS), response_model=responses.Classification)
 def classify(body: ClassifyRequest, session: Session = Depends(write_session),
              who: str = Depends(actor)) -> dict[str, Any]:
     return service.classify_document(session, body.text, top=body.top, as_of=body.as_of, actor=who)
 
 
-@router.post("/controls/check", dependencies=allow(roles.REFERENCE_READERS))
+@router.post("/controls/check", dependencies=allow(roles.REFERENCE_READERS), response_model=responses.Document)
 def check(body: CheckRequest, session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.controls.check import check as run_check
 
     return run_check(_catalog(session, body.as_of), body.code, [f"{k}={v}" for k, v in body.spec.items()])
 
 
-@router.get("/controls/coverage", dependencies=allow(roles.REFERENCE_READERS))
+@router.get("/controls/coverage", dependencies=allow(roles.REFERENCE_READERS), response_model=responses.Document)
 def coverage(as_of: dt.date | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.controls.parameters import threshold_coverage
 
@@ -95,13 +97,13 @@ def coverage(as_of: dt.date | None = None, session: Session = Depends(db_session
     return {"control_list_version": catalog.version.id, **threshold_coverage(catalog)}
 
 
-@router.get("/controls/us/{eccn}", dependencies=allow(roles.REFERENCE_READERS))
+@router.get("/controls/us/{eccn}", dependencies=allow(roles.REFERENCE_READERS), response_model=responses.Document)
 def us_view(eccn: str, country: str | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
     catalog = _catalog(session, None)
     return service.us_view(catalog, eccn, country)
 
 
-@router.put("/controls/items", dependencies=allow(roles.OFFICERS))
+@router.put("/controls/items", dependencies=allow(roles.OFFICERS), response_model=responses.ProductItem)
 def put_item(body: ItemRequest, session: Session = Depends(write_session),
              who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.controls.register import item_doc, upsert_item
@@ -110,14 +112,15 @@ def put_item(body: ItemRequest, session: Session = Depends(write_session),
     return item_doc(session, body.sku)
 
 
-@router.get("/controls/items/{sku}", dependencies=allow(roles.READERS))
+@router.get("/controls/items/{sku}", dependencies=allow(roles.READERS), response_model=responses.ProductItem)
 def get_item(sku: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.controls.register import item_doc
 
     return item_doc(session, sku)
 
 
-@router.post("/controls/items/{sku}/classifications", dependencies=allow(roles.OFFICERS))
+@router.post("/controls/items/{sku}/classifications", dependencies=allow(roles.OFFICERS),
+             response_model=responses.ProductClassification)
 def decide(sku: str, body: DecisionRequest, session: Session = Depends(write_session),
            who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.controls.register import decide as record
@@ -126,7 +129,7 @@ def decide(sku: str, body: DecisionRequest, session: Session = Depends(write_ses
     return decision_doc(record(session, sku, body.codes, body.rationale, actor=who))
 
 
-@router.get("/controls/review", dependencies=allow(roles.READERS))
+@router.get("/controls/review", dependencies=allow(roles.READERS), response_model=responses.ReviewQueue)
 def review(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.controls.register import review_queue
 

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dualcheck.api import responses
 from dualcheck.api.deps import allow, db_session, write_session
 from dualcheck.auth import roles
 from dualcheck.errors import BadInput
@@ -23,7 +24,7 @@ from dualcheck.ledger.offline import verify_export
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
 
-@router.get("/verify", dependencies=allow(roles.RECORD_READERS))
+@router.get("/verify", dependencies=allow(roles.RECORD_READERS), response_model=responses.LedgerVerification)
 def verify_ledger(session: Session = Depends(db_session)) -> dict[str, Any]:
     """Check the whole chain and every signed checkpoint (against this server's key)."""
     result = verify(session)
@@ -31,7 +32,7 @@ def verify_ledger(session: Session = Depends(db_session)) -> dict[str, Any]:
             "first_bad_seq": result.first_bad_seq, "reason": result.reason, "summary": result.summary()}
 
 
-@router.get("/records", dependencies=allow(roles.RECORD_READERS))
+@router.get("/records", dependencies=allow(roles.RECORD_READERS), response_model=responses.LedgerRecords)
 def list_records(subject: str | None = Query(None, description="Transaction or other subject id."),
                  kind: str | None = Query(None, description="Record kind, e.g. check or licence.use."),
                  after: int = Query(0, ge=0, description="Only records with a larger sequence number."),
@@ -47,13 +48,13 @@ def list_records(subject: str | None = Query(None, description="Transaction or o
     return {"records": [record_document(r) for r in session.execute(query).scalars()]}
 
 
-@router.get("/checkpoints", dependencies=allow(roles.RECORD_READERS))
+@router.get("/checkpoints", dependencies=allow(roles.RECORD_READERS), response_model=responses.Checkpoints)
 def list_checkpoints(session: Session = Depends(db_session)) -> dict[str, Any]:
     rows = session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.seq)).scalars()
     return {"checkpoints": [checkpoint_document(cp) for cp in rows]}
 
 
-@router.post("/checkpoints", dependencies=allow(roles.RECORD_READERS))
+@router.post("/checkpoints", dependencies=allow(roles.RECORD_READERS), response_model=responses.Checkpoint)
 def sign_checkpoint(session: Session = Depends(write_session)) -> dict[str, Any]:
     """Sign a checkpoint over the ledger as it is now."""
     cp = create_checkpoint(session)
@@ -62,15 +63,16 @@ def sign_checkpoint(session: Session = Depends(write_session)) -> dict[str, Any]
     return checkpoint_document(cp)
 
 
-@router.get("/public-key", dependencies=allow(roles.RECORD_READERS), response_class=PlainTextResponse)
-def public_key() -> str:
+@router.get("/public-key", dependencies=allow(roles.RECORD_READERS), response_model=None,
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "PEM"}})
+def public_key() -> PlainTextResponse:
     """The Ed25519 public key (PEM) that verifies this server's checkpoints."""
     from dualcheck.ledger.keys import signing_key
 
-    return signing_key().public_pem
+    return PlainTextResponse(signing_key().public_pem)
 
 
-@router.get("/export", dependencies=allow(roles.RECORD_READERS))
+@router.get("/export", dependencies=allow(roles.RECORD_READERS), response_model=responses.LedgerExport)
 def export(transaction: str | None = Query(None, description="Records whose subject is this transaction."),
            counterparty: str | None = Query(None, description="Records that name this party."),
            since: dt.date | None = Query(None, alias="from", description="First day, inclusive (UTC)."),
@@ -82,18 +84,18 @@ def export(transaction: str | None = Query(None, description="Records whose subj
     return export_slice(session, Selection(subject=transaction, counterparty=counterparty, since=start, until=end))
 
 
-@router.post("/verify-export", dependencies=allow(roles.RECORD_READERS))
+@router.post("/verify-export", dependencies=allow(roles.RECORD_READERS), response_model=responses.ExportVerification)
 def verify_an_export(document: dict[str, Any] = Body(..., description="A ledger export document."),
                      public_key: str | None = Query(None, description="Trusted public key (PEM); default the "
                                                                       "embedded one.")) -> dict[str, Any]:
     """Verify an export (no database involved); ``ok`` false names the first record that fails."""
-    result = verify_export(document, public_key.encode("ascii") if public_key else None)
+    result = verify_export(document, public_key.encode() if public_key else None)
     return {"ok": result.ok, "records": result.records, "checkpoint_seq": result.checkpoint_seq,
             "key_id": result.key_id, "first_bad_seq": result.first_bad_seq, "reason": result.reason,
             "notes": result.notes, "summary": result.summary()}
 
 
-@router.get("/retention", dependencies=allow(roles.RECORD_READERS))
+@router.get("/retention", dependencies=allow(roles.RECORD_READERS), response_model=responses.Document)
 def retention(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.ledger.retention import retention_status
 

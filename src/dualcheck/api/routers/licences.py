@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dualcheck.api import responses
 from dualcheck.api.deps import actor, allow, current_identity, db_session, write_session
 from dualcheck.auth import roles
 from dualcheck.auth.identity import Identity
@@ -44,7 +46,7 @@ def _as_of(as_of: dt.date | None, tx: dict[str, Any]) -> dt.date:
 AsOf = Query(None, description="Date of the shipment; default the transaction's date, else today.")
 
 
-@router.post("/licences", dependencies=allow(roles.MANAGERS), status_code=201)
+@router.post("/licences", dependencies=allow(roles.MANAGERS), status_code=201, response_model=responses.StoredLicence)
 def add_licence(document: dict[str, Any] = Body(..., description="One licence or registration (see docs)."),
                 session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.master import parse_licence, store_licence
@@ -53,7 +55,7 @@ def add_licence(document: dict[str, Any] = Body(..., description="One licence or
     return {"reference": licence.reference, "id": licence.id, "created": created}
 
 
-@router.get("/licences", dependencies=allow(roles.READERS))
+@router.get("/licences", dependencies=allow(roles.READERS), response_model=responses.Licences)
 def list_licences(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.licences.models import Licence
 
@@ -63,7 +65,7 @@ def list_licences(session: Session = Depends(db_session)) -> dict[str, Any]:
                           "destinations": r.destinations, "end_users": r.end_users} for r in rows]}
 
 
-@router.get("/licences/{reference}", dependencies=allow(roles.READERS))
+@router.get("/licences/{reference}", dependencies=allow(roles.READERS), response_model=responses.Document)
 def read_licence(reference: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     """One licence with its lines and balances, or one registration with its uses."""
     from dualcheck.licences.reports import licence_document
@@ -76,7 +78,7 @@ class StatusChange(BaseModel):
     reason: str = Field(min_length=1)
 
 
-@router.post("/licences/{reference}/status", dependencies=allow(roles.MANAGERS))
+@router.post("/licences/{reference}/status", dependencies=allow(roles.MANAGERS), response_model=responses.LicenceStatus)
 def change_status(reference: str, change: StatusChange, session: Session = Depends(write_session),
                   who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.master import set_status
@@ -85,7 +87,7 @@ def change_status(reference: str, change: StatusChange, session: Session = Depen
     return {"reference": licence.reference, "status": licence.status}
 
 
-@router.post("/licences/find", dependencies=allow(roles.READERS))
+@router.post("/licences/find", dependencies=allow(roles.READERS), response_model=responses.Coverage)
 def find(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
          session: Session = Depends(db_session)) -> dict[str, Any]:
     """Usable licence lines per item of a transaction, and why the others do not fit (nothing is charged)."""
@@ -94,7 +96,7 @@ def find(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
     return licence_coverage(session, transaction, as_of=_as_of(as_of, transaction), source="request body")
 
 
-@router.post("/licences/use", dependencies=allow(roles.OFFICERS))
+@router.post("/licences/use", dependencies=allow(roles.OFFICERS), response_model=responses.Charges)
 def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
         mode: Literal["consume", "reserve"] = Query("consume"),
         session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
@@ -106,7 +108,8 @@ def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
                                    source="request body")
 
 
-@router.post("/licences/reservations/{reservation_id}/ship", dependencies=allow(roles.OFFICERS))
+@router.post("/licences/reservations/{reservation_id}/ship", dependencies=allow(roles.OFFICERS),
+             response_model=responses.Charges)
 def ship(reservation_id: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
          session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.coverage import shipment_context
@@ -122,7 +125,8 @@ class Reason(BaseModel):
     reason: str = Field(min_length=1)
 
 
-@router.post("/licences/reservations/{reservation_id}/release", dependencies=allow(roles.OFFICERS))
+@router.post("/licences/reservations/{reservation_id}/release", dependencies=allow(roles.OFFICERS),
+             response_model=responses.ReleasedReservation)
 def release_reservation(reservation_id: str, body: Reason, session: Session = Depends(write_session),
                         who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.usage import release_reservation as release
@@ -131,7 +135,8 @@ def release_reservation(reservation_id: str, body: Reason, session: Session = De
         return release(session, reservation_id, reason=body.reason, actor=who)
 
 
-@router.post("/licences/general/{authorisation}/use", dependencies=allow(roles.OFFICERS))
+@router.post("/licences/general/{authorisation}/use", dependencies=allow(roles.OFFICERS),
+             response_model=responses.Document)
 def use_general(authorisation: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
                 session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.general import record_general_use
@@ -141,7 +146,7 @@ def use_general(authorisation: str, transaction: dict[str, Any] = Body(...), as_
                                   as_of=_as_of(as_of, transaction), actor=who, source="request body")
 
 
-@router.get("/licences/reports/usage", dependencies=allow(roles.READERS))
+@router.get("/licences/reports/usage", dependencies=allow(roles.READERS), response_model=responses.Document)
 def report_usage(licence: str | None = None, since: dt.date | None = Query(None, alias="from"),
                  until: dt.date | None = Query(None, alias="to"),
                  session: Session = Depends(db_session)) -> dict[str, Any]:
@@ -150,7 +155,7 @@ def report_usage(licence: str | None = None, since: dt.date | None = Query(None,
     return usage_report(session, reference=licence, since=since, until=until)
 
 
-@router.get("/licences/reports/general", dependencies=allow(roles.READERS))
+@router.get("/licences/reports/general", dependencies=allow(roles.READERS), response_model=responses.Document)
 def report_general(authorisation: str | None = None, since: dt.date | None = Query(None, alias="from"),
                    until: dt.date | None = Query(None, alias="to"),
                    session: Session = Depends(db_session)) -> dict[str, Any]:
@@ -159,7 +164,7 @@ def report_general(authorisation: str | None = None, since: dt.date | None = Que
     return general_authorisation_report(session, authorisation=authorisation, since=since, until=until)
 
 
-@router.get("/licences/reports/expiring", dependencies=allow(roles.READERS))
+@router.get("/licences/reports/expiring", dependencies=allow(roles.READERS), response_model=responses.ExpiryWarnings)
 def report_expiring(days: int = Query(60, ge=0), share: float = Query(0.9, ge=0, le=1),
                     session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.licences.reports import expiry_warnings
@@ -168,7 +173,7 @@ def report_expiring(days: int = Query(60, ge=0), share: float = Query(0.9, ge=0,
                                         usage_share=share)}
 
 
-@router.get("/holds", dependencies=allow(roles.READERS))
+@router.get("/holds", dependencies=allow(roles.READERS), response_model=responses.Holds)
 def list_holds(status: str = Query("open", description="open, held, awaiting_second, released, rejected, "
                                                        "superseded or all"),
                transaction_id: str | None = None, session: Session = Depends(db_session)) -> dict[str, Any]:
@@ -176,7 +181,7 @@ def list_holds(status: str = Query("open", description="open, held, awaiting_sec
     return {"holds": [holds.hold_document(h) for h in rows]}
 
 
-@router.get("/holds/{hold_id}", dependencies=allow(roles.READERS))
+@router.get("/holds/{hold_id}", dependencies=allow(roles.READERS), response_model=responses.Hold)
 def read_hold(hold_id: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     return holds.hold_document(holds.get_hold(session, hold_id))
 
@@ -188,7 +193,7 @@ class HoldIn(BaseModel):
     reasons: list[Any] = []
 
 
-@router.post("/holds", dependencies=allow(roles.OFFICERS), status_code=201)
+@router.post("/holds", dependencies=allow(roles.OFFICERS), status_code=201, response_model=responses.Hold)
 def place(body: HoldIn, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     hold = holds.place_hold(session, transaction_id=body.transaction_id, check_id=body.check_id,
                             outcome=body.outcome, reasons=body.reasons, actor=who)
@@ -200,7 +205,7 @@ class Decision(BaseModel):
     reason: str = Field(min_length=1)
 
 
-@router.post("/holds/{hold_id}/release", dependencies=allow(roles.OFFICERS))
+@router.post("/holds/{hold_id}/release", dependencies=allow(roles.OFFICERS), response_model=responses.Hold)
 def release(hold_id: str, body: Decision, session: Session = Depends(write_session),
             identity: Identity = Depends(current_identity)) -> dict[str, Any]:
     """Release a hold as the authenticated user in its role; four-eyes outcomes need two different users."""
@@ -210,7 +215,7 @@ def release(hold_id: str, body: Decision, session: Session = Depends(write_sessi
                                                  roles=identity.roles))
 
 
-@router.post("/holds/{hold_id}/reject", dependencies=allow(roles.OFFICERS))
+@router.post("/holds/{hold_id}/reject", dependencies=allow(roles.OFFICERS), response_model=responses.Hold)
 def reject(hold_id: str, body: Decision, session: Session = Depends(write_session),
            identity: Identity = Depends(current_identity)) -> dict[str, Any]:
     with refusals():
@@ -224,14 +229,15 @@ class RoleGrant(BaseModel):
     revoke: bool = False
 
 
-@router.post("/holds/roles", dependencies=allow(roles.ADMINS))
+@router.post("/holds/roles", dependencies=allow(roles.ADMINS), response_model=responses.RoleGranted)
 def grant(body: RoleGrant, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
     holds.grant_role(session, officer=body.officer, role=body.role, actor=who, revoke=body.revoke)
     return {"officer": body.officer, "role": body.role, "granted": not body.revoke}
 
 
 @router.post("/evidence", dependencies=allow(roles.RECORD_READERS), response_class=Response,
-             responses={200: {"content": {"application/zip": {}}, "description": "The evidence pack."}})
+             responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                                   "description": "The evidence pack."}})
 def evidence_pack(transaction_id: str | None = None, since: dt.date | None = Query(None, alias="from"),
                   until: dt.date | None = Query(None, alias="to"), session: Session = Depends(write_session),
                   who: str = Depends(actor)) -> Response:
@@ -242,6 +248,7 @@ def evidence_pack(transaction_id: str | None = None, since: dt.date | None = Que
         session, transaction_id=transaction_id, actor=who,
         since=dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None,
         until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if until else None)
-    name = f"evidence-{transaction_id or 'period'}.zip".replace("/", "_")
+    # a header carries latin-1 only: anything else in the reference becomes "_"
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"evidence-{transaction_id or 'period'}.zip")
     return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
+from dualcheck.api import responses
 from dualcheck.api.deps import actor, allow, get_db, get_settings_dep
 from dualcheck.auth import roles
 from dualcheck.config import Settings
@@ -13,7 +14,7 @@ from dualcheck.config import Settings
 router = APIRouter(tags=["redflags"])
 
 
-@router.post("/redflags", dependencies=allow(roles.OFFICERS))
+@router.post("/redflags", dependencies=allow(roles.OFFICERS), response_model=responses.Document)
 def create_redflags_check(request: Request,
                           transaction: dict[str, Any] = Body(..., description="Transaction JSON (CONTRACTS.md) "
                                                                                 "plus the optional red-flag facts."),

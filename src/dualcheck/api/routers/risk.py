@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from dualcheck.api import responses
 from dualcheck.api.deps import actor, allow, get_settings_dep, write_session
 from dualcheck.auth import roles
 from dualcheck.config import Settings
@@ -56,7 +57,7 @@ def _model(settings: Settings) -> tuple[RiskModel, str]:
         return _cache[key]
 
 
-@router.post("/score", dependencies=allow(roles.RISK_SCORERS))
+@router.post("/score", dependencies=allow(roles.RISK_SCORERS), response_model=responses.RiskScores)
 def score(body: ScoreIn, settings: Settings = Depends(get_settings_dep), session: Session = Depends(write_session),
           who: str = Depends(actor)) -> dict[str, Any]:
     """Risk score, rank (1 = inspect first) and red flags for each declaration; recorded as `risk.score`."""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
+from dualcheck.api import responses
 from dualcheck.api.deps import actor, allow, db_session, get_db, write_session
 from dualcheck.auth import roles
 from dualcheck.errors import BadInput
@@ -56,7 +57,8 @@ def _screen(request: Request, session: Session, q: ScreenQuery, threshold: float
     return doc
 
 
-@router.post("/screen", dependencies=allow(roles.OFFICERS), summary="Screen one party against every loaded list")
+@router.post("/screen", dependencies=allow(roles.OFFICERS), response_model=responses.ScreenResult,
+             summary="Screen one party against every loaded list")
 def screen(body: ScreenQuery, request: Request, session: Session = Depends(write_session),
            who: str = Depends(actor)) -> dict[str, Any]:
     doc = _screen(request, session, body, None)
@@ -64,7 +66,8 @@ def screen(body: ScreenQuery, request: Request, session: Session = Depends(write
     return doc
 
 
-@router.post("/screen/batch", dependencies=allow(roles.OFFICERS), summary=f"Screen up to {MAX_BATCH} parties")
+@router.post("/screen/batch", dependencies=allow(roles.OFFICERS), response_model=responses.BatchScreenResult,
+             summary=f"Screen up to {MAX_BATCH} parties")
 def screen_batch(body: BatchQuery, request: Request, session: Session = Depends(write_session),
                  who: str = Depends(actor)) -> dict[str, Any]:
     results = [_screen(request, session, q, body.threshold, f"queries[{i}]") for i, q in enumerate(body.queries)]
@@ -87,24 +90,25 @@ def _body(body: CounterpartyBody) -> dict[str, Any]:
     return body.model_dump(by_alias=True)
 
 
-@router.get("/counterparties", dependencies=allow(roles.READERS))
+@router.get("/counterparties", dependencies=allow(roles.READERS), response_model=responses.Counterparties)
 def list_counterparties(offset: int = 0, limit: int = 100, session: Session = Depends(db_session)) -> dict[str, Any]:
     total, rows = cps.list_counterparties(session, offset=max(0, offset), limit=max(1, min(limit, 1000)))
     return {"total": total, "counterparties": [cps.counterparty_document(c) for c in rows]}
 
 
-@router.post("/counterparties", dependencies=allow(roles.OFFICERS), status_code=201)
+@router.post("/counterparties", dependencies=allow(roles.OFFICERS), status_code=201,
+             response_model=responses.Counterparty)
 def create_counterparty(body: CounterpartyBody, session: Session = Depends(write_session),
                         who: str = Depends(actor)) -> dict[str, Any]:
     return cps.counterparty_document(cps.upsert_counterparty(session, _body(body), actor=who))
 
 
-@router.get("/counterparties/{ref}", dependencies=allow(roles.READERS))
+@router.get("/counterparties/{ref}", dependencies=allow(roles.READERS), response_model=responses.Counterparty)
 def get_counterparty(ref: str, session: Session = Depends(db_session)) -> dict[str, Any]:
     return cps.counterparty_document(cps.get_counterparty(session, ref))
 
 
-@router.put("/counterparties/{ref}", dependencies=allow(roles.OFFICERS))
+@router.put("/counterparties/{ref}", dependencies=allow(roles.OFFICERS), response_model=responses.Counterparty)
 def put_counterparty(ref: str, body: CounterpartyBody, session: Session = Depends(write_session),
                      who: str = Depends(actor)) -> dict[str, Any]:
     if body.ref != ref:
@@ -127,7 +131,7 @@ class DecisionBody(BaseModel):
     reason: str = Field(min_length=1, max_length=5000)
 
 
-@router.post("/decisions", dependencies=allow(roles.OFFICERS), status_code=201)
+@router.post("/decisions", dependencies=allow(roles.OFFICERS), status_code=201, response_model=responses.HitDecision)
 def add_decision(body: DecisionBody, session: Session = Depends(write_session),
                  who: str = Depends(actor)) -> dict[str, Any]:
     return decision_document(record_decision(session, party_name=body.party_name, country=body.country,
@@ -139,7 +143,8 @@ class BulkDecisions(BaseModel):
     decisions: list[DecisionBody] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-@router.post("/decisions/bulk", dependencies=allow(roles.OFFICERS), status_code=201)
+@router.post("/decisions/bulk", dependencies=allow(roles.OFFICERS), status_code=201,
+             response_model=responses.HitDecisions)
 def add_decisions(body: BulkDecisions, session: Session = Depends(write_session),
                   who: str = Depends(actor)) -> dict[str, Any]:
     """Decisions for a selection of hits, all or none; each is recorded in the ledger on its own."""
@@ -151,7 +156,7 @@ def add_decisions(body: BulkDecisions, session: Session = Depends(write_session)
                                                                           source="request body")]}
 
 
-@router.get("/decisions", dependencies=allow(roles.READERS))
+@router.get("/decisions", dependencies=allow(roles.READERS), response_model=responses.HitDecisions)
 def list_decisions(session: Session = Depends(db_session)) -> dict[str, Any]:
     from dualcheck.screening.models import Decision
 
@@ -167,7 +172,7 @@ class RescreenBody(BaseModel):
     threshold: float | None = Field(default=None, ge=0, le=1)
 
 
-@router.post("/rescreen", dependencies=allow(roles.OFFICERS), status_code=201,
+@router.post("/rescreen", dependencies=allow(roles.OFFICERS), status_code=201, response_model=responses.Document,
              summary="Re-screen the stored counterparties (delta or full)")
 def rescreen(body: RescreenBody, request: Request, who: str = Depends(actor)) -> dict[str, Any]:
     db = get_db(request)
@@ -183,12 +188,12 @@ def rescreen(body: RescreenBody, request: Request, who: str = Depends(actor)) ->
     return run_screening(db, index, kind=body.kind, actor=who, threshold=body.threshold, workers=1, details=details)
 
 
-@router.get("/rescreen/runs", dependencies=allow(roles.READERS))
+@router.get("/rescreen/runs", dependencies=allow(roles.READERS), response_model=responses.ScreeningRuns)
 def list_runs(session: Session = Depends(db_session)) -> dict[str, Any]:
     rows = session.execute(select(ScreeningRun).order_by(ScreeningRun.id.desc()).limit(200)).scalars()
     return {"runs": [run_document(r) for r in rows]}
 
 
-@router.get("/rescreen/runs/{run_id}/hits", dependencies=allow(roles.READERS))
+@router.get("/rescreen/runs/{run_id}/hits", dependencies=allow(roles.READERS), response_model=responses.RunHits)
 def get_run_hits(run_id: int, new: bool = False, session: Session = Depends(db_session)) -> dict[str, Any]:
     return {"run": run_id, "hits": run_hits(session, run_id, only_new=new)}
