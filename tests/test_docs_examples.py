@@ -169,3 +169,28 @@ def test_example_runs(example: Example, loaded_home: dict[str, str], tmp_path: P
         pytest.fail(f"{example.where}: example failed with exit code {done.returncode}\n--- example\n"
                     f"{example.code}--- stdout (end)\n{done.stdout[-3000:]}\n--- stderr (end)\n{done.stderr[-3000:]}",
                     pytrace=False)
+
+
+def _anchor(heading: str) -> str:
+    """The anchor a Markdown renderer (GitHub's rules) gives a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_local_links_resolve() -> None:
+    """Every link from one guide to another file (and heading) of the repository leads somewhere."""
+    broken = []
+    for guide in GUIDES:
+        text = guide.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path_part, _, anchor = target.partition("#")
+            linked = (guide.parent / path_part).resolve() if path_part else guide
+            if not linked.exists():
+                broken.append(f"{guide.relative_to(ROOT)}: {target}")
+            elif anchor and linked.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), flags=re.M)
+                if anchor not in {_anchor(h) for h in headings}:
+                    broken.append(f"{guide.relative_to(ROOT)}: {target} (no such heading)")
+    assert not broken, "broken links:\n" + "\n".join(broken)
