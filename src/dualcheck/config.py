@@ -16,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
-    """Everything configurable. See README "Configuration"."""
+    """Everything configurable. See docs/operations.md, "Settings"."""
 
     model_config = SettingsConfigDict(env_prefix="DUALCHECK_", extra="ignore", validate_default=True)
 

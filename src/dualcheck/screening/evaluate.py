@@ -151,7 +151,7 @@ def bench_pairs(cases: list[Case], *, algorithm: str, threshold: float, scorer: 
                 advance: Callable[[int], None] | None = None, repeat: int = 1) -> tuple[dict[str, Any], list[float]]:
     """Score every case; with ``repeat`` > 1 (dualcheck only) the same cold measurement runs that
     many times, caches cleared before each, and the median run is reported with the min and max:
-    one run on a shared machine varies by a third, the median of cold runs much less."""
+    one run on a loaded machine varies by a third, the median of cold runs much less."""
     if algorithm == "dualcheck":
         score = _dualcheck_scorer(scorer)
     elif algorithm.startswith("nomenklatura:"):
