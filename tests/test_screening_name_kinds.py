@@ -27,6 +27,7 @@ def score(a: str, b: str, schema: str = "Person") -> float:
     ("Dima Sokolov", "Dmitriy Sokolov", "Person"),               # Russian short form, another spelling
     ("Mohd Hafiz bin Yusof", "Mohammad Hafiz bin Yusof", "Person"),
     ("Hamad ibn Jassim", "Hamad bin Jassim", "Person"),          # ibn and bin are one word
+    ("John B. Smith", "John Bernard Smith", "Person"),           # a middle initial is not "bin"
     ("CNPC", "China National Petroleum Corporation", "Company"),  # initials, legal form included
     ("Harbour Light 7", "Harbour Light No. 7", "Vessel"),
     ("Harbour Light 12", "Harbour Light XII", "Vessel"),

@@ -300,7 +300,7 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
 # a legal form written onto the name before it ("BoschGmbH"): only forms no ordinary word ends with
 _GLUED_LEGAL_FORM = re.compile(r"\b([a-z]{3,})(gmbh|llc|ltd|plc|ooo|oao|pjsc)\b")
 # "son of" / "daughter of" in Arabic names and their Malay forms, read as one word between two names
-_NASAB_WORDS = {"ibn": "bin", "bint": "bin", "binti": "bin", "bte": "bin", "bt": "bin", "b": "bin"}
+_NASAB_WORDS = {"ibn": "bin", "bint": "bin", "binti": "bin", "bte": "bin"}
 # a digit written for the letter it resembles, between two letters ("Dm1try", "M0hammed")
 _DIGIT_IN_WORD = re.compile(r"(?<=[a-z])[013457]+(?=[a-z])")
 _DIGIT_LETTERS = str.maketrans("013457", "oieast")
