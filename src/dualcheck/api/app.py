@@ -33,6 +33,7 @@ from dualcheck.api.routers import (
     redflags,
     risk,
     screening,
+    yente,
 )
 from dualcheck.auth import roles
 from dualcheck.auth.web import SignInLimiter
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.add_exception_handler(kind, error_response)
 
     app.include_router(health.router)
+    app.include_router(yente.probes)  # yente's public probes; its other routes authenticate (below)
     mount_web(app)  # before the sign-in routes: the web application's /ui/ is the dashboard
     app.include_router(web_auth_router)
     # every /api/v1 route answers its errors through error_response, in the shape ERROR_RESPONSES declares
@@ -201,6 +203,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return JSONResponse(app.openapi())
 
     app.include_router(api)
+    app.include_router(yente.router)  # yente's paths, at the root where yente clients look for them
     _check_route_policies(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

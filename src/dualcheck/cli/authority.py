@@ -9,9 +9,7 @@ from typing import Any
 
 import typer
 
-from dualcheck.authority import exchange, service
-from dualcheck.authority import stats as stats_mod
-from dualcheck.authority.parsing import parse_application, read_json
+# the authority modules are imported by the commands that use them: every other command starts without them
 from dualcheck.cli.common import FormatOption, OutputFormat, console, database, date_option, emit, progress, settings
 from dualcheck.errors import BadInput
 
@@ -59,6 +57,8 @@ def _render_check(doc: dict[str, Any]) -> None:
 def apply_cmd(path: Path = typer.Argument(..., help="Application JSON (see docs/authority.md)."),
               fmt: OutputFormat = FormatOption) -> None:
     """Register an application and check it against other states' denials of the last three years."""
+    from dualcheck.authority import service
+    from dualcheck.authority.parsing import parse_application, read_json
     application = parse_application(read_json(path), source=str(path))
     with database().write_session() as session:
         doc = service.register(session, application, actor=settings().actor)
@@ -69,6 +69,7 @@ def apply_cmd(path: Path = typer.Argument(..., help="Application JSON (see docs/
 def show_cmd(reference: str = typer.Argument(..., help="Application reference."),
              fmt: OutputFormat = FormatOption) -> None:
     """Show an application, its consultation warnings and its decision."""
+    from dualcheck.authority import service
     with database().session() as session:
         doc = service.show(session, reference)
     emit(doc, OutputFormat.json if fmt == OutputFormat.json else fmt,
@@ -91,6 +92,7 @@ def decide_cmd(reference: str = typer.Argument(..., help="Application reference.
                                                        "e.g. end_use_diversion, sanctions; see docs/authority.md)."),
                fmt: OutputFormat = FormatOption) -> None:
     """Decide a pending application: --grant, --deny or --withdraw."""
+    from dualcheck.authority import service
     chosen = [name for name, flag in (("granted", grant), ("denied", deny), ("withdrawn", withdraw)) if flag]
     if len(chosen) != 1:
         raise BadInput("give exactly one of --grant, --deny, --withdraw", source="decide")
@@ -120,6 +122,7 @@ def export_cmd(out: Path = typer.Option(..., "--out", help="Target JSON file."),
                include_imported: bool = typer.Option(False, "--include-imported",
                                                      help="Also other states' denials held here.")) -> None:
     """Write our denial notifications in the exchange format (version 1)."""
+    from dualcheck.authority import exchange
     with database().session() as session:
         doc = exchange.export_document(session, include_imported=include_imported)
     exchange.write_document(doc, out)
@@ -130,6 +133,8 @@ def export_cmd(out: Path = typer.Option(..., "--out", help="Target JSON file."),
 def import_cmd(path: Path = typer.Argument(..., help="Exchange file (JSON, version 1)."),
                fmt: OutputFormat = FormatOption) -> None:
     """Import other states' denials; all records are checked first; the same file twice changes nothing."""
+    from dualcheck.authority import exchange, service
+    from dualcheck.authority.parsing import read_json
     denials = exchange.parse_document(read_json(path), source=str(path))
     with progress("importing denials", total=len(denials)) as advance, database().write_session() as session:
         summary = service.import_and_recheck(session, denials, actor=settings().actor, source=str(path))
@@ -151,6 +156,7 @@ def revoke_cmd(reference: str = typer.Argument(..., help="Reference of one of ou
                on: str | None = typer.Option(None, "--date", help="Revocation date YYYY-MM-DD (default today).")
                ) -> None:
     """Revoke one of our own denials (exported from now on with revoked: true and the revocation)."""
+    from dualcheck.authority import service
     with database().write_session() as session:
         record = service.revoke_denial(session, reference, actor=settings().actor, reason=reason,
                                        on=date_option(on, "--date"))
@@ -164,6 +170,7 @@ def stats_cmd(start: str | None = typer.Option(None, "--from", help="Received on
               state: str | None = typer.Option(None, "--state", help="Only this authority's applications."),
               fmt: StatsFormat = typer.Option(StatsFormat.text, "--format", help="text, json or csv.")) -> None:
     """Counts and values of applications and decisions, denial rate, median processing days."""
+    from dualcheck.authority import stats as stats_mod
     with database().session() as session:
         doc = stats_mod.compute(session, start=date_option(start, "--from"), end=date_option(end, "--to"),
                                 by=by.value if by else None, authority_state=state)

@@ -38,6 +38,12 @@ class NameSection(BaseModel):
     unmatched_extra_names: float = Field(ge=0)
     org_class_weight: float = Field(ge=0)
     min_evidence: float = Field(gt=0)
+    nickname: float = Field(ge=0, le=1)
+    acronym: float = Field(ge=0, le=1)
+    number_mismatch: float = Field(ge=0, le=1)
+    nasab_reversed: float = Field(ge=0, le=1)
+    substitution_penalty: float = Field(ge=0, le=1)
+    same_script_difference: float = Field(ge=0, le=1)
 
 
 class ScoringConfig(BaseModel):

@@ -14,7 +14,7 @@ from dualcheck._compiled import implementation
 from dualcheck.errors import BadInput
 from dualcheck.screening.dates import BadDate, check_date
 from dualcheck.screening.index import ScreeningIndex
-from dualcheck.screening.names import given_name_groups, token_similarity
+from dualcheck.screening.names import given_name_groups, nickname_groups, nicknames_of, token_similarity
 from dualcheck.screening.normalize import phonetic_key, prepare_name, prepared_forms, romanisation_key, skeleton
 from dualcheck.screening.scoring import Scorer
 from dualcheck.screening.service import settle_long_lived
@@ -30,6 +30,7 @@ class Case:
     name1: str
     name2: str
     is_match: bool
+    kind: str = ""  # the optional `kind` column: figures are also reported per kind
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -58,7 +59,7 @@ def read_cases(path: Path) -> list[Case]:
         for field in ("name1", "name2"):
             if not (row.get(field) or "").strip():
                 raise BadInput("is empty", source=str(path), location=f"row {line}, field {field}")
-        cases.append(Case(schema, row["name1"], row["name2"], label))
+        cases.append(Case(schema, row["name1"], row["name2"], label, (row.get("kind") or "").strip()))
     if not cases:
         raise BadInput("no cases", source=str(path))
     return cases
@@ -105,11 +106,13 @@ def clear_caches() -> None:
     one-time start-up is done here, before the clock starts, and the caches emptied after it. What
     is alive then is settled out of the garbage collector's way, as `get_index` does for a server.
     """
-    given_name_groups()  # a data file, read once per process
+    given_name_groups()  # data files, read once per process
+    nickname_groups()
     for name in WARM_UP_NAMES:
         prepared_forms(name, "Person")
         prepared_forms(name, "Organization")
-    for cached in (prepared_forms, prepare_name, token_similarity, phonetic_key, skeleton, romanisation_key):
+    for cached in (prepared_forms, prepare_name, token_similarity, phonetic_key, skeleton, romanisation_key,
+                   nicknames_of):
         cached.cache_clear()
     settle_long_lived()
 
@@ -122,6 +125,21 @@ def metrics(labels: list[bool], scores: list[float], threshold: float) -> dict[s
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def per_kind(cases: list[Case], scores: list[float], threshold: float) -> dict[str, dict[str, Any]]:
+    """Precision, recall and F1 per kind of case, with the count and the errors of each direction."""
+    groups: dict[str, list[tuple[bool, float]]] = {}
+    for case, score in zip(cases, scores, strict=True):
+        groups.setdefault(case.kind or "(none)", []).append((case.is_match, score))
+    out: dict[str, dict[str, Any]] = {}
+    for kind in sorted(groups):
+        labels = [y for y, _ in groups[kind]]
+        kind_scores = [s for _, s in groups[kind]]
+        out[kind] = {"n": len(labels), **metrics(labels, kind_scores, threshold),
+                     "false_positives": sum(1 for y, s in groups[kind] if not y and s >= threshold),
+                     "false_negatives": sum(1 for y, s in groups[kind] if y and s < threshold)}
+    return out
 
 
 def best_threshold(labels: list[bool], scores: list[float]) -> tuple[float, float]:
@@ -180,6 +198,8 @@ def bench_pairs(cases: list[Case], *, algorithm: str, threshold: float, scorer: 
                            "algorithm": algorithm, "best_threshold": t_best, "best_f1": f1_best,
                            # the wall-clock figure depends on what else runs: the 1-minute load average
                            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+    if any(c.kind for c in cases):
+        doc["per_kind"] = per_kind(cases, scores, threshold)
     if len(runs) > 1:
         doc["runs"] = len(runs)
         doc["pairs_per_second_min"] = round(len(cases) / by_speed[-1][0], 1)

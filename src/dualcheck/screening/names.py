@@ -12,16 +12,20 @@ All numbers come from the ``name`` section of the scoring configuration (see con
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel, Levenshtein
+from rigour.text.scripts import text_scripts
 
 from dualcheck.errors import ConfigError
-from dualcheck.screening.normalize import PreparedName, phonetic_key, romanisation_key, skeleton
+from dualcheck.screening.normalize import PreparedName, country_words, phonetic_key, romanisation_key, skeleton
 from dualcheck.screening.tokens import TokenWeights
 
 
@@ -38,6 +42,12 @@ class NameParams:
     unmatched_extra_names: float = 0.25
     org_class_weight: float = 0.15
     min_evidence: float = 1.0
+    nickname: float = 0.9
+    acronym: float = 0.85
+    number_mismatch: float = 0.75
+    nasab_reversed: float = 0.6
+    substitution_penalty: float = 0.05
+    same_script_difference: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,9 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
         dist = OSA.distance(a, b, score_cutoff=allowed)
         if dist <= allowed:
             best = 1.0 - dist / max(len(a), len(b)) - (params.first_letter_penalty if a[0] != b[0] else 0.0)
+            # a letter replaced by another makes another name more often than a typo does (Salami /
+            # Salimi, Khalid / Khalil); swapped and dropped letters cost only their edit
+            best -= params.substitution_penalty * _substitutions(a, b)
     if best < params.romanisation and shorter >= 3:
         ra, rb = romanisation_key(a), romanisation_key(b)
         # keys count unless the rules dropped much of a token: "yojong" and "yong" both end as "ong"
@@ -107,6 +120,10 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
         group = groups.get(a)
         if group is not None and group == groups.get(b):  # Serhiy / Sergei / Siarhei
             best = params.romanisation
+    if initials and best < params.nickname and shorter >= 2:
+        ga, gb = nicknames_of(a), nicknames_of(b)
+        if ga is not None and gb is not None and not ga.isdisjoint(gb):  # Bill / William, Sasha / Oleksandr
+            best = params.nickname
     if best < params.phonetic and shorter >= 4:
         key = phonetic_key(a)
         if key and key == phonetic_key(b):
@@ -122,7 +139,38 @@ def token_similarity(a: str, b: str, params: NameParams, abjad: bool, initials: 
     return max(0.0, best)
 
 
+def _substitutions(a: str, b: str) -> int:
+    """Letters replaced by others between two tokens: an edit that is neither a dropped, added
+    nor swapped letter (Levenshtein counts a swap as two edits, Indel a replacement as two)."""
+    lev = Levenshtein.distance(a, b)
+    return max(0, Indel.distance(a, b) - lev) if lev <= OSA.distance(a, b) else 0
+
+
 GIVEN_NAMES_FILE = Path(__file__).resolve().parent / "data" / "given_names.yaml"
+NICKNAMES_FILE = Path(__file__).resolve().parent / "data" / "nicknames.yaml"
+
+
+def _given_name(token: str) -> str:
+    return given_name_groups().get(token, token)
+
+
+@lru_cache(maxsize=100_000)
+def nicknames_of(token: str) -> frozenset[str] | None:
+    """The given names a token stands for, in full or as a short form; None for any other token."""
+    return nickname_groups().get(_given_name(token))
+
+
+@lru_cache(maxsize=1)
+def nickname_groups() -> dict[str, frozenset[str]]:
+    """Token -> the given names it stands for, in full or as a usual short form (data file)."""
+    doc = yaml.safe_load(NICKNAMES_FILE.read_text(encoding="utf-8"))
+    found: dict[str, set[str]] = {}
+    for group, names in doc["groups"].items():
+        if not isinstance(names, list) or not names:
+            raise ConfigError(f"{NICKNAMES_FILE.name}: group {group!r} must list a full name and its short forms")
+        for name in names:
+            found.setdefault(_given_name(str(name)), set()).add(str(group))
+    return {name: frozenset(groups) for name, groups in found.items()}
 
 
 @lru_cache(maxsize=1)
@@ -214,7 +262,83 @@ def compare_names(query: PreparedName, listed: PreparedName, weights: TokenWeigh
     """
     if not query.tokens or not listed.tokens:
         return NO_MATCH
+    if query.script_form and listed.script_form and query.script_form != listed.script_form:
+        same = _same_script_comparison(query, listed, weights, params)
+        if same is not None:
+            return same
+    if (len(query.tokens) == 1) != (len(listed.tokens) == 1) and not (query.person or listed.person):
+        short, long_ = (query, listed) if len(query.tokens) == 1 else (listed, query)
+        if _is_acronym_of(short.tokens[0], long_):
+            pair = (query.tokens[0], " ".join(listed.tokens)) if short is query else (" ".join(query.tokens),
+                                                                                    listed.tokens[0])
+            return NameComparison(params.acronym, ((*pair, params.acronym),), (), (), "acronym")
     return _compare_tokens(query, listed, weights, params)
+
+
+def _same_script_comparison(query: PreparedName, listed: PreparedName, weights: TokenWeights,
+                            params: NameParams) -> NameComparison | None:
+    """Two names in the same script (other than Latin) compared in that script, not through their
+    romanisation: 王伟 and 王薇 read alike and are two people; written alike but for spacing or
+    punctuation they compare through their transliteration. None when the scripts differ."""
+    q_script, l_script = _script_key(query.script_form), _script_key(listed.script_form)
+    if q_script[0] is None or q_script[0] != l_script[0]:
+        return None
+    if q_script[1] == l_script[1]:  # the same letters: spacing, punctuation, ё / е, hamza, ZWNJ
+        return None
+    in_script = _compare_tokens(_script_tokens(query, q_script[2]), _script_tokens(listed, l_script[2]),
+                                weights, params)
+    # written in one script, another letter is another name more often than a typo (Гусев / Гусаев)
+    return replace(in_script, score=in_script.score * params.same_script_difference, how="same script")
+
+
+@lru_cache(maxsize=50_000)
+def _script_key(form: str | None) -> tuple[str | None, str, tuple[str, ...]]:
+    """The script of a name written in one non-Latin script, its letters folded (no spaces,
+    punctuation, marks, ZWNJ, ё as е, hamza forms as the bare letter), and its folded words."""
+    if not form:
+        return None, "", ()
+    scripts = text_scripts(form) - {"Common", "Inherited", "Latin"}
+    if len(scripts) != 1:
+        return None, "", ()
+    folded = form.translate(_SCRIPT_FOLD)
+    words = tuple(w for w in ("".join(ch for ch in word if unicodedata.category(ch)[0] in "LN")
+                              for word in folded.split()) if w)
+    return next(iter(scripts)), "".join(words), words
+
+
+# letters written in two ways within one script that make no other name
+_SCRIPT_FOLD = str.maketrans({"ё": "е", "Ё": "Е", "\u200c": "", "\u200d": "", "أ": "ا", "إ": "ا", "آ": "ا",
+                              "ؤ": "و", "ئ": "ي", "ى": "ي", "ة": "ه", "\u0621": "", "ي": "ی", "ك": "ک"})
+
+
+def _script_tokens(name: PreparedName, words: tuple[str, ...]) -> PreparedName:
+    return PreparedName(original=name.original, tokens=words, org_classes=name.org_classes,
+                        script_form=name.script_form, person=name.person)
+
+
+STOP_WORDS = frozenset({"of", "and", "the", "for", "de", "del", "la", "el", "des", "du", "der", "und", "y", "e",
+                        "di", "da", "do", "dos", "das", "in", "on", "at"})
+_LETTER_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _is_acronym_of(token: str, name: PreparedName) -> bool:
+    """Whether a word of two to six letters is the initials of the other name's words (with or
+    without its small words and legal form: ELN / Ejército de Liberación Nacional)."""
+    return 2 <= len(token) <= 6 and token.isalpha() and token in _initials(name.original, name.tokens)
+
+
+@lru_cache(maxsize=50_000)
+def _initials(original: str, tokens: tuple[str, ...]) -> frozenset[str]:
+    words = [w for w in _LETTER_WORDS.findall(original.casefold()) if w]
+    ascii_words = [_first_ascii(w) for w in words]
+    found = {"".join(ascii_words), "".join(a for a, w in zip(ascii_words, words, strict=True) if w not in STOP_WORDS),
+             "".join(t[0] for t in tokens)}
+    return frozenset(f for f in found if len(f) >= 2)
+
+
+def _first_ascii(word: str) -> str:
+    latin = unicodedata.normalize("NFKD", word[0])[0]
+    return latin if latin.isascii() else ""
 
 
 def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWeights,
@@ -231,6 +355,7 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs: list[tuple[str, str, float, float]] = []  # shown query part, listed part, similarity, weight
+    links: list[tuple[int, int]] = []  # positions of single tokens paired (for the order of a nasab chain)
     # 1. equal tokens (the k-th occurrence on one side with the k-th on the other: symmetric)
     if not set(qt).isdisjoint(lt):
         positions: dict[str, list[int]] = {}
@@ -241,6 +366,7 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
             if js:
                 j = js.pop(0)
                 pairs.append((a, a, 1.0, weight(a)))
+                links.append((i, j))
                 used_q.add(i)
                 used_l.add(j)
     # 2. tokens written together on one side and apart on the other ("Abd al-Qadir" / "Abdalqadir")
@@ -260,7 +386,8 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
             for j in free_l:
                 b = lt[j]
                 # tokens of very different length can only be an initial or an abjad skeleton
-                if abjad or abs(len_a - len(b)) <= 3 or len_a == 1 or len(b) == 1:
+                if (abjad or abs(len_a - len(b)) <= 3 or len_a == 1 or len(b) == 1
+                        or (initials and nicknames_of(a) is not None and nicknames_of(b) is not None)):
                     sim = token_similarity(a, b, params, abjad, initials)
                     if sim > 0:
                         # ties broken by position so that the result does not depend on argument order
@@ -272,7 +399,21 @@ def _compare_tokens(query: PreparedName, listed: PreparedName, weights: TokenWei
                 used_q.add(i)
                 used_l.add(j)
                 pairs.append((qt[i], lt[j], -neg, (weight(qt[i]) + weight(lt[j])) / 2))
-    return _scored(qt, lt, pairs, query, listed, weights, params, how, used_q, used_l)
+                links.append((i, j))
+    result = _scored(qt, lt, pairs, query, listed, weights, params, how, used_q, used_l)
+    if NASAB in qt and NASAB in lt and _order_differs(qt, links):
+        # "A bin B" is A, the son of B: the same names in another order are another person
+        result = replace(result, score=result.score * params.nasab_reversed, how="nasab order differs")
+    return result
+
+
+NASAB = "bin"  # ibn, bint, binti, b. are read as this word in persons' names (normalize.py)
+
+
+def _order_differs(qt: tuple[str, ...], links: list[tuple[int, int]]) -> bool:
+    """Whether the paired names (other than the "bin" between them) stand in another order opposite."""
+    listed_order = [j for i, j in sorted(links) if qt[i] != NASAB]
+    return any(a > b for a, b in pairwise(listed_order))
 
 
 def _scored(qt: tuple[str, ...], lt: tuple[str, ...], pairs: list[tuple[str, str, float, float]],
@@ -302,6 +443,12 @@ def _scored(qt: tuple[str, ...], lt: tuple[str, ...], pairs: list[tuple[str, str
         else:
             den += params.org_class_weight * params.unmatched * (len(qc) + len(lc))
     score = num / den if den else 0.0
+    # a number on one side only, or another number: another vessel, fund or subsidiary (Ocean Star II / III)
+    if unmatched_q or unmatched_l:
+        if any(t.isdigit() for t in unmatched_q) or any(t.isdigit() for t in unmatched_l):
+            score *= params.number_mismatch
+        elif not (query.person or listed.person) and not country_words().isdisjoint((*unmatched_q, *unmatched_l)):
+            score *= params.number_mismatch  # ... or a country on one side only: a national subsidiary
     # little evidence (one short or common token) never makes a high score on its own
     if evidence < params.min_evidence:
         score *= (evidence / params.min_evidence) ** 0.5

@@ -38,6 +38,7 @@ MAX_NAME_LENGTH = 500
 # what rigour's normalize_name does, without building the flags on every call
 _NAME_FLAGS = Normalize.CASEFOLD | Normalize.NAME
 PERSON_SCHEMAS = frozenset({"Person"})
+CRAFT_SCHEMAS = frozenset({"Vessel", "Airplane"})  # names without legal forms ("Baltic Leader II")
 # scripts written without (most) vowels: their transliterations are compared by consonant skeleton
 ABJAD_SCRIPTS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -264,11 +265,13 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
     normal = normalize(text, _NAME_FLAGS) or ""
     classes: set[str] = set()
     forms = legal_forms()
-    if not is_person and normal:
+    if not is_person and normal and schema not in CRAFT_SCHEMAS:
         for written, form in forms.written_together if not normal.isascii() else forms.written_together_ascii:
             if written in normal:
                 normal = normal.replace(written, " ").strip()
                 classes.add(form)
+        if normal.isascii() and _GLUED_LEGAL_FORM.search(normal):
+            normal = _GLUED_LEGAL_FORM.sub(r"\1 \2", normal)  # "boschgmbh" -> "bosch gmbh"
         normal = _translate_generic(normal, forms)
         normal = _correct_legal_words(normal, forms)
         found = extract_org_types(normal, generic=True)
@@ -280,6 +283,8 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
     tokens = _ascii_tokens(normal)
     if any(not t.isalpha() for t in tokens):
         tokens = [_DIGIT_IN_WORD.sub(_digit_as_letter, t) if not t.isdigit() else t for t in tokens]
+    if is_person and len(tokens) > 2 and not _NASAB_WORDS.keys().isdisjoint(tokens[1:-1]):
+        tokens = [tokens[0], *(_NASAB_WORDS.get(t, t) for t in tokens[1:-1]), tokens[-1]]  # ibn, bint, b. -> bin
     if not is_person:
         tokens = canonical_words(tokens)
         extra = forms.words
@@ -292,6 +297,10 @@ def prepare_name(name: str, schema: str = "LegalEntity") -> PreparedName:
                         abjad=abjad, person=is_person)
 
 
+# a legal form written onto the name before it ("BoschGmbH"): only forms no ordinary word ends with
+_GLUED_LEGAL_FORM = re.compile(r"\b([a-z]{3,})(gmbh|llc|ltd|plc|ooo|oao|pjsc)\b")
+# "son of" / "daughter of" in Arabic names and their Malay forms, read as one word between two names
+_NASAB_WORDS = {"ibn": "bin", "bint": "bin", "binti": "bin", "bte": "bin"}
 # a digit written for the letter it resembles, between two letters ("Dm1try", "M0hammed")
 _DIGIT_IN_WORD = re.compile(r"(?<=[a-z])[013457]+(?=[a-z])")
 _DIGIT_LETTERS = str.maketrans("013457", "oieast")
@@ -314,13 +323,44 @@ def word_forms() -> dict[str, str]:
     return table
 
 
+_ROMAN = re.compile(r"^(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+# what follows a number written as digits in an ordinal ("1-ya", "2-oy" in Russian), and signs before one
+_ORDINAL_ENDINGS = frozenset({"ya", "yy", "yi", "ye", "oye", "oy", "iy", "go", "er", "re", "eme"})
+_NUMBER_SIGN_GLUED = re.compile(r"^(?:no|nr)(\d+)$")
+_NUMBER_SIGNS = frozenset({"no", "nr", "nos", "num", "number"})
+
+
+def _roman_value(numeral: str) -> int:
+    values = [_ROMAN_VALUES[ch] for ch in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """Country names of one word, in English (rigour's territories) and in their own languages
+    (word_forms.yaml, national): in a company name they mark a national subsidiary."""
+    from rigour.territories import get_territories
+    doc = yaml.safe_load(WORD_FORMS_FILE.read_text(encoding="utf-8"))
+    english = {t.name.casefold() for t in get_territories() if t.is_country and " " not in t.name}
+    return frozenset(english | {str(w) for w in doc.get("national") or ()})
+
+
 def canonical_words(tokens: list[str]) -> list[str]:
     """Organisation and vessel name words in their canonical form: "Intl" -> international,
     "Airlines" -> air, "Twenty-First" / "21st" -> 21, "Seven" -> 7."""
     table = word_forms()
     out: list[str] = []
-    for token in tokens:
+    for position, token in enumerate(tokens):
         word = table.get(token, token)
+        if position and word is token and len(token) <= 7 and _ROMAN.match(token):
+            word = str(_roman_value(token))  # "Marine Vega XXI" -> 21 (never the first word: "Li", "Vi")
+        if word is token and (m := _NUMBER_SIGN_GLUED.match(token)):
+            word = m.group(1)  # "No.8" -> 8
+        if out and out[-1].isdigit() and word in _ORDINAL_ENDINGS:
+            continue  # "1-ya" -> 1
+        if word in _NUMBER_SIGNS and position + 1 < len(tokens) and tokens[position + 1][0].isdigit():
+            continue  # "No. 8" -> 8
         if word[0].isdigit() and not word.isdigit() and (m := _ORDINAL_DIGITS.match(word)):
             word = m.group(1)
         if word.isdigit() and out and out[-1].isdigit():
@@ -403,7 +443,7 @@ def skeleton(token: str) -> str:
 # Shevchenko / Schewtschenko, Yusuf / Jusuf) share this key; the order of the rules matters.
 _ROMANISATION = (
     ("shch", "sh"), ("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ch", "h"), ("zh", "j"),
-    ("dj", "j"), ("dzh", "j"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("w", "v"), ("ts", "c"), ("tz", "c"),
+    ("dj", "j"), ("dzh", "j"), ("ph", "f"), ("ck", "k"), ("gh", "q"), ("q", "k"), ("w", "v"), ("ts", "c"), ("tz", "c"),
     ("ou", "u"), ("oo", "u"), ("ee", "i"), ("iy", "i"), ("yi", "i"), ("ij", "i"), ("ye", "e"), ("yu", "u"),
     ("ju", "u"), ("ya", "a"), ("ja", "a"), ("yo", "o"), ("jo", "o"), ("y", "i"), ("j", "i"), ("x", "ks"),
 )
