@@ -39,8 +39,14 @@ def db_session(request: Request) -> Iterator[Session]:
 
 
 def write_session(request: Request) -> Iterator[Session]:
+    """A write transaction, used with scope="function" so it commits before the answer is sent: a
+    client never holds an answer whose ledger record is not durable."""
     with get_db(request).write_session() as session:
         yield session
+
+
+# the dependency the routes that write use: committed before the answer is sent
+WRITE_SESSION = Depends(write_session, scope="function")
 
 
 def resolve_request_identity(request: Request) -> Identity | None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from dualcheck.api.deps import allow, current_identity, db_session, write_session
+from dualcheck.api.deps import WRITE_SESSION, allow, current_identity, db_session
 from dualcheck.auth import roles, service
 from dualcheck.auth.identity import Identity
 
@@ -90,7 +90,7 @@ def list_users(identity: Identity = Depends(current_identity),
 
 @router.post("/users", dependencies=allow(roles.ADMINS), response_model=UserOut, status_code=201)
 def add_user(body: NewUser, identity: Identity = Depends(current_identity),
-             session: Session = Depends(write_session)) -> dict[str, Any]:
+             session: Session = WRITE_SESSION) -> dict[str, Any]:
     """A new user of the admin's tenant (without a password it signs in with tokens only)."""
     return service.user_document(service.add_user(session, body.name, role=body.role, tenant=identity.tenant,
                                                   password=body.password, actor=identity.user))
@@ -98,7 +98,7 @@ def add_user(body: NewUser, identity: Identity = Depends(current_identity),
 
 @router.put("/users/{name}/role", dependencies=allow(roles.ADMINS), response_model=UserOut)
 def set_role(name: str, body: RoleChange, identity: Identity = Depends(current_identity),
-             session: Session = Depends(write_session)) -> dict[str, Any]:
+             session: Session = WRITE_SESSION) -> dict[str, Any]:
     """Only an admin grants roles, and only to users of its own tenant."""
     return service.user_document(service.set_role(session, name, body.role, actor=identity.user,
                                                   tenant=identity.tenant))
@@ -106,7 +106,7 @@ def set_role(name: str, body: RoleChange, identity: Identity = Depends(current_i
 
 @router.post("/users/{name}/disable", dependencies=allow(roles.ADMINS), response_model=UserOut)
 def disable_user(name: str, identity: Identity = Depends(current_identity),
-                 session: Session = Depends(write_session)) -> dict[str, Any]:
+                 session: Session = WRITE_SESSION) -> dict[str, Any]:
     return service.user_document(service.disable_user(session, name, actor=identity.user, tenant=identity.tenant))
 
 
@@ -118,7 +118,7 @@ def list_tokens(identity: Identity = Depends(current_identity),
 
 @router.post("/tokens", dependencies=allow(roles.ADMINS), response_model=CreatedToken, status_code=201)
 def create_token(body: NewToken, identity: Identity = Depends(current_identity),
-                 session: Session = Depends(write_session)) -> dict[str, Any]:
+                 session: Session = WRITE_SESSION) -> dict[str, Any]:
     """A token acting as a user of the admin's tenant; the secret is shown this once."""
     secret, token = service.create_token(session, body.user, label=body.label, scopes=body.scopes,
                                          expires_on=body.expires, actor=identity.user, tenant=identity.tenant)
@@ -127,5 +127,5 @@ def create_token(body: NewToken, identity: Identity = Depends(current_identity),
 
 @router.delete("/tokens/{token_id}", dependencies=allow(roles.ADMINS), status_code=204)
 def revoke_token(token_id: int, identity: Identity = Depends(current_identity),
-                 session: Session = Depends(write_session)) -> None:
+                 session: Session = WRITE_SESSION) -> None:
     service.revoke_token(session, token_id, actor=identity.user, tenant=identity.tenant)

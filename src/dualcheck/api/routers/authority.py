@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dualcheck.api import responses
-from dualcheck.api.deps import actor, allow, db_session, write_session
+from dualcheck.api.deps import WRITE_SESSION, actor, allow, db_session
 from dualcheck.auth import roles
 from dualcheck.authority import exchange, service
 from dualcheck.authority import stats as stats_mod
@@ -31,7 +31,7 @@ class DecisionIn(BaseModel):
 @router.post("/applications", dependencies=allow(roles.AUTHORITY), status_code=201,
              response_model=responses.RegisteredApplication)
 def register_application(document: dict[str, Any] = Body(..., description="One application (docs/authority.md)."),
-                         session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+                         session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     """Register an application; the answer carries the essentially-identical check and its warnings."""
     return service.register(session, parse_application(document, source="body"), actor=who)
 
@@ -44,7 +44,7 @@ def get_application(reference: str, session: Session = Depends(db_session)) -> d
 
 @router.post("/applications/{reference}/decision", dependencies=allow(roles.AUTHORITY),
              response_model=responses.Application)
-def decide(reference: str, body: DecisionIn, session: Session = Depends(write_session),
+def decide(reference: str, body: DecisionIn, session: Session = WRITE_SESSION,
            who: str = Depends(actor)) -> dict[str, Any]:
     return service.decide(session, reference, body.outcome, reason=body.reason, actor=who,
                           legal_basis=body.legal_basis, on=body.date, consulted=body.consulted)
@@ -61,7 +61,7 @@ class ShareIn(BaseModel):
 
 
 @router.post("/denials/{reference}/share", dependencies=allow(roles.AUTHORITY), response_model=responses.SharedDenial)
-def share_denial(reference: str, body: ShareIn, session: Session = Depends(write_session),
+def share_denial(reference: str, body: ShareIn, session: Session = WRITE_SESSION,
                  who: str = Depends(actor)) -> dict[str, Any]:
     """Share one of our denials with the other authorities on this server (or stop sharing it)."""
     return service.share_denial(session, reference, shared=body.shared, actor=who)
@@ -69,7 +69,7 @@ def share_denial(reference: str, body: ShareIn, session: Session = Depends(write
 
 @router.post("/denials/import", dependencies=allow(roles.AUTHORITY), response_model=responses.Document)
 def import_denials(document: dict[str, Any] = Body(..., description="An exchange file (version 1)."),
-                   session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+                   session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     denials = exchange.parse_document(document, source="body")
     return service.import_and_recheck(session, denials, actor=who, source="api")
 

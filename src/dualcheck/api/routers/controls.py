@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dualcheck.api import responses
-from dualcheck.api.deps import actor, allow, db_session, write_session
+from dualcheck.api.deps import WRITE_SESSION, actor, allow, db_session
 from dualcheck.auth import roles
 from dualcheck.controls import service
 from dualcheck.controls.catalog import ControlCatalog, load_catalog
@@ -77,7 +77,7 @@ def diff(from_ref: str = Query(..., alias="from"), to_ref: str = Query(..., alia
 
 
 @router.post("/classify", dependencies=allow(roles.OFFICERS), response_model=responses.Classification)
-def classify(body: ClassifyRequest, session: Session = Depends(write_session),
+def classify(body: ClassifyRequest, session: Session = WRITE_SESSION,
              who: str = Depends(actor)) -> dict[str, Any]:
     return service.classify_document(session, body.text, top=body.top, as_of=body.as_of, actor=who)
 
@@ -104,7 +104,7 @@ def us_view(eccn: str, country: str | None = None, session: Session = Depends(db
 
 
 @router.put("/controls/items", dependencies=allow(roles.OFFICERS), response_model=responses.ProductItem)
-def put_item(body: ItemRequest, session: Session = Depends(write_session),
+def put_item(body: ItemRequest, session: Session = WRITE_SESSION,
              who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.controls.register import item_doc, upsert_item
 
@@ -121,7 +121,7 @@ def get_item(sku: str, session: Session = Depends(db_session)) -> dict[str, Any]
 
 @router.post("/controls/items/{sku}/classifications", dependencies=allow(roles.OFFICERS),
              response_model=responses.ProductClassification)
-def decide(sku: str, body: DecisionRequest, session: Session = Depends(write_session),
+def decide(sku: str, body: DecisionRequest, session: Session = WRITE_SESSION,
            who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.controls.register import decide as record
     from dualcheck.controls.register import decision_doc

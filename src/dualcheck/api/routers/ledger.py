@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcheck.api import responses
-from dualcheck.api.deps import allow, db_session, write_session
+from dualcheck.api.deps import WRITE_SESSION, allow, db_session
 from dualcheck.auth import roles
 from dualcheck.errors import BadInput
 from dualcheck.ledger import verify
@@ -55,7 +55,7 @@ def list_checkpoints(session: Session = Depends(db_session)) -> dict[str, Any]:
 
 
 @router.post("/checkpoints", dependencies=allow(roles.RECORD_READERS), response_model=responses.Checkpoint)
-def sign_checkpoint(session: Session = Depends(write_session)) -> dict[str, Any]:
+def sign_checkpoint(session: Session = WRITE_SESSION) -> dict[str, Any]:
     """Sign a checkpoint over the ledger as it is now."""
     cp = create_checkpoint(session)
     if cp is None:
@@ -77,7 +77,7 @@ def export(transaction: str | None = Query(None, description="Records whose subj
            counterparty: str | None = Query(None, description="Records that name this party."),
            since: dt.date | None = Query(None, alias="from", description="First day, inclusive (UTC)."),
            until: dt.date | None = Query(None, alias="to", description="Last day, inclusive (UTC)."),
-           session: Session = Depends(write_session)) -> dict[str, Any]:
+           session: Session = WRITE_SESSION) -> dict[str, Any]:
     """A verifiable slice of the ledger with Merkle proofs to a signed checkpoint."""
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if until else None

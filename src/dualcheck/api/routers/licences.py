@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dualcheck.api import responses
-from dualcheck.api.deps import actor, allow, current_identity, db_session, write_session
+from dualcheck.api.deps import WRITE_SESSION, actor, allow, current_identity, db_session
 from dualcheck.auth import roles
 from dualcheck.auth.identity import Identity
 from dualcheck.licences import holds
@@ -48,7 +48,7 @@ AsOf = Query(None, description="Date of the shipment; default the transaction's 
 
 @router.post("/licences", dependencies=allow(roles.MANAGERS), status_code=201, response_model=responses.StoredLicence)
 def add_licence(document: dict[str, Any] = Body(..., description="One licence or registration (see docs)."),
-                session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+                session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.master import parse_licence, store_licence
 
     licence, created = store_licence(session, parse_licence(document), actor=who)
@@ -79,7 +79,7 @@ class StatusChange(BaseModel):
 
 
 @router.post("/licences/{reference}/status", dependencies=allow(roles.MANAGERS), response_model=responses.LicenceStatus)
-def change_status(reference: str, change: StatusChange, session: Session = Depends(write_session),
+def change_status(reference: str, change: StatusChange, session: Session = WRITE_SESSION,
                   who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.master import set_status
 
@@ -99,7 +99,7 @@ def find(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
 @router.post("/licences/use", dependencies=allow(roles.OFFICERS), response_model=responses.Charges)
 def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
         mode: Literal["consume", "reserve"] = Query("consume"),
-        session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+        session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     """Charge a shipment (or reserve an order) to usable licences, all items or none."""
     from dualcheck.licences.usage import use_for_transaction
 
@@ -111,7 +111,7 @@ def use(transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
 @router.post("/licences/reservations/{reservation_id}/ship", dependencies=allow(roles.OFFICERS),
              response_model=responses.Charges)
 def ship(reservation_id: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
-         session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+         session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.coverage import shipment_context
     from dualcheck.licences.usage import consume_reservation
 
@@ -127,7 +127,7 @@ class Reason(BaseModel):
 
 @router.post("/licences/reservations/{reservation_id}/release", dependencies=allow(roles.OFFICERS),
              response_model=responses.ReleasedReservation)
-def release_reservation(reservation_id: str, body: Reason, session: Session = Depends(write_session),
+def release_reservation(reservation_id: str, body: Reason, session: Session = WRITE_SESSION,
                         who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.usage import release_reservation as release
 
@@ -138,7 +138,7 @@ def release_reservation(reservation_id: str, body: Reason, session: Session = De
 @router.post("/licences/general/{authorisation}/use", dependencies=allow(roles.OFFICERS),
              response_model=responses.Document)
 def use_general(authorisation: str, transaction: dict[str, Any] = Body(...), as_of: dt.date | None = AsOf,
-                session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+                session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     from dualcheck.licences.general import record_general_use
 
     with refusals():
@@ -194,7 +194,7 @@ class HoldIn(BaseModel):
 
 
 @router.post("/holds", dependencies=allow(roles.OFFICERS), status_code=201, response_model=responses.Hold)
-def place(body: HoldIn, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+def place(body: HoldIn, session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     hold = holds.place_hold(session, transaction_id=body.transaction_id, check_id=body.check_id,
                             outcome=body.outcome, reasons=body.reasons, actor=who)
     return holds.hold_document(hold)
@@ -206,7 +206,7 @@ class Decision(BaseModel):
 
 
 @router.post("/holds/{hold_id}/release", dependencies=allow(roles.OFFICERS), response_model=responses.Hold)
-def release(hold_id: str, body: Decision, session: Session = Depends(write_session),
+def release(hold_id: str, body: Decision, session: Session = WRITE_SESSION,
             identity: Identity = Depends(current_identity)) -> dict[str, Any]:
     """Release a hold as the authenticated user in its role; four-eyes outcomes need two different users."""
     with refusals():
@@ -216,7 +216,7 @@ def release(hold_id: str, body: Decision, session: Session = Depends(write_sessi
 
 
 @router.post("/holds/{hold_id}/reject", dependencies=allow(roles.OFFICERS), response_model=responses.Hold)
-def reject(hold_id: str, body: Decision, session: Session = Depends(write_session),
+def reject(hold_id: str, body: Decision, session: Session = WRITE_SESSION,
            identity: Identity = Depends(current_identity)) -> dict[str, Any]:
     with refusals():
         return holds.hold_document(holds.reject(session, hold_id, actor=identity.user, role=body.role or identity.role,
@@ -230,7 +230,7 @@ class RoleGrant(BaseModel):
 
 
 @router.post("/holds/roles", dependencies=allow(roles.ADMINS), response_model=responses.RoleGranted)
-def grant(body: RoleGrant, session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+def grant(body: RoleGrant, session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     holds.grant_role(session, officer=body.officer, role=body.role, actor=who, revoke=body.revoke)
     return {"officer": body.officer, "role": body.role, "granted": not body.revoke}
 
@@ -239,7 +239,7 @@ def grant(body: RoleGrant, session: Session = Depends(write_session), who: str =
              responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
                                    "description": "The evidence pack."}})
 def evidence_pack(transaction_id: str | None = None, since: dt.date | None = Query(None, alias="from"),
-                  until: dt.date | None = Query(None, alias="to"), session: Session = Depends(write_session),
+                  until: dt.date | None = Query(None, alias="to"), session: Session = WRITE_SESSION,
                   who: str = Depends(actor)) -> Response:
     """An evidence pack (ZIP) for a transaction or a period."""
     from dualcheck.licences.evidence import build_evidence_pack

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dualcheck.api import responses
-from dualcheck.api.deps import actor, allow, get_settings_dep, write_session
+from dualcheck.api.deps import WRITE_SESSION, actor, allow, get_settings_dep
 from dualcheck.auth import roles
 from dualcheck.config import Settings
 from dualcheck.errors import ConfigError
@@ -58,7 +58,7 @@ def _model(settings: Settings) -> tuple[RiskModel, str]:
 
 
 @router.post("/score", dependencies=allow(roles.RISK_SCORERS), response_model=responses.RiskScores)
-def score(body: ScoreIn, settings: Settings = Depends(get_settings_dep), session: Session = Depends(write_session),
+def score(body: ScoreIn, settings: Settings = Depends(get_settings_dep), session: Session = WRITE_SESSION,
           who: str = Depends(actor)) -> dict[str, Any]:
     """Risk score, rank (1 = inspect first) and red flags for each declaration; recorded as `risk.score`."""
     model, model_sha = _model(settings)

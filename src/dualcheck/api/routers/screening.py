@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dualcheck import ledger
 from dualcheck.api import responses
-from dualcheck.api.deps import actor, allow, db_session, get_db, write_session
+from dualcheck.api.deps import WRITE_SESSION, actor, allow, db_session, get_db
 from dualcheck.auth import roles
 from dualcheck.errors import BadInput
 from dualcheck.screening import counterparties as cps
@@ -59,7 +59,7 @@ def _screen(request: Request, session: Session, q: ScreenQuery, threshold: float
 
 @router.post("/screen", dependencies=allow(roles.OFFICERS), response_model=responses.ScreenResult,
              summary="Screen one party against every loaded list")
-def screen(body: ScreenQuery, request: Request, session: Session = Depends(write_session),
+def screen(body: ScreenQuery, request: Request, session: Session = WRITE_SESSION,
            who: str = Depends(actor)) -> dict[str, Any]:
     doc = _screen(request, session, body, None)
     ledger.append(session, "screening.screen", ledger_payload(doc), actor=who, subject=f"screen:{body.name[:150]}")
@@ -68,7 +68,7 @@ def screen(body: ScreenQuery, request: Request, session: Session = Depends(write
 
 @router.post("/screen/batch", dependencies=allow(roles.OFFICERS), response_model=responses.BatchScreenResult,
              summary=f"Screen up to {MAX_BATCH} parties")
-def screen_batch(body: BatchQuery, request: Request, session: Session = Depends(write_session),
+def screen_batch(body: BatchQuery, request: Request, session: Session = WRITE_SESSION,
                  who: str = Depends(actor)) -> dict[str, Any]:
     results = [_screen(request, session, q, body.threshold, f"queries[{i}]") for i, q in enumerate(body.queries)]
     ledger.append(session, "screening.screen.batch", {"queries": len(results), "results": [
@@ -98,7 +98,7 @@ def list_counterparties(offset: int = 0, limit: int = 100, session: Session = De
 
 @router.post("/counterparties", dependencies=allow(roles.OFFICERS), status_code=201,
              response_model=responses.Counterparty)
-def create_counterparty(body: CounterpartyBody, session: Session = Depends(write_session),
+def create_counterparty(body: CounterpartyBody, session: Session = WRITE_SESSION,
                         who: str = Depends(actor)) -> dict[str, Any]:
     return cps.counterparty_document(cps.upsert_counterparty(session, _body(body), actor=who))
 
@@ -109,7 +109,7 @@ def get_counterparty(ref: str, session: Session = Depends(db_session)) -> dict[s
 
 
 @router.put("/counterparties/{ref}", dependencies=allow(roles.OFFICERS), response_model=responses.Counterparty)
-def put_counterparty(ref: str, body: CounterpartyBody, session: Session = Depends(write_session),
+def put_counterparty(ref: str, body: CounterpartyBody, session: Session = WRITE_SESSION,
                      who: str = Depends(actor)) -> dict[str, Any]:
     if body.ref != ref:
         raise BadInput(f"ref in the body ({body.ref!r}) differs from the path ({ref!r})", location="ref")
@@ -117,7 +117,7 @@ def put_counterparty(ref: str, body: CounterpartyBody, session: Session = Depend
 
 
 @router.delete("/counterparties/{ref}", dependencies=allow(roles.OFFICERS), status_code=204)
-def delete_counterparty(ref: str, session: Session = Depends(write_session), who: str = Depends(actor)) -> Response:
+def delete_counterparty(ref: str, session: Session = WRITE_SESSION, who: str = Depends(actor)) -> Response:
     cps.delete_counterparty(session, ref, actor=who)
     return Response(status_code=204)
 
@@ -132,7 +132,7 @@ class DecisionBody(BaseModel):
 
 
 @router.post("/decisions", dependencies=allow(roles.OFFICERS), status_code=201, response_model=responses.HitDecision)
-def add_decision(body: DecisionBody, session: Session = Depends(write_session),
+def add_decision(body: DecisionBody, session: Session = WRITE_SESSION,
                  who: str = Depends(actor)) -> dict[str, Any]:
     return decision_document(record_decision(session, party_name=body.party_name, country=body.country,
                                              list_name=body.list, entity_id=body.entity_id, status=body.status,
@@ -145,7 +145,7 @@ class BulkDecisions(BaseModel):
 
 @router.post("/decisions/bulk", dependencies=allow(roles.OFFICERS), status_code=201,
              response_model=responses.HitDecisions)
-def add_decisions(body: BulkDecisions, session: Session = Depends(write_session),
+def add_decisions(body: BulkDecisions, session: Session = WRITE_SESSION,
                   who: str = Depends(actor)) -> dict[str, Any]:
     """Decisions for a selection of hits, all or none; each is recorded in the ledger on its own."""
     from dualcheck.screening.decisions import record_decisions

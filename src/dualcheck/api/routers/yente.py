@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dualcheck import ledger
-from dualcheck.api.deps import actor, allow, db_session, get_db, write_session
+from dualcheck.api.deps import WRITE_SESSION, actor, allow, db_session, get_db
 from dualcheck.auth import roles
 from dualcheck.db.migrate import is_up_to_date
 from dualcheck.errors import BadInput, NotFound
@@ -144,7 +144,7 @@ def match(dataset: str, body: EntityMatchQuery, request: Request,
           include_dataset: list[str] = Query([]), exclude_dataset: list[str] = Query([]),
           exclude_schema: list[str] = Query([]), exclude_entity_ids: list[str] = Query([]),
           topics: list[str] = Query([]), changed_since: str | None = Query(None),
-          session: Session = Depends(write_session), who: str = Depends(actor)) -> dict[str, Any]:
+          session: Session = WRITE_SESSION, who: str = Depends(actor)) -> dict[str, Any]:
     del topics, changed_since, algorithm  # every listed entity is a sanctions target; one algorithm
     index = get_index(get_db(request))
     lists = _datasets(index, dataset, include_dataset, exclude_dataset)
