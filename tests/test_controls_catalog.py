@@ -159,6 +159,18 @@ def test_unknown_words_are_neutral_and_not_listed_needs_evidence(catalog: Contro
     assert "NLR" in small.ranked()[:2] and small.nlr_reasons
 
 
+def test_a_missed_threshold_puts_not_listed_first_only_when_no_stated_figure_meets_one(catalog: ControlCatalog) -> None:
+    index = catalog.index()
+    missed = index.answer("CNC turning centre, unidirectional positioning repeatability 5 µm, travel length 0.5 m")
+    assert missed.ranked()[0] == "NLR" and not missed.review
+    assert "misses a threshold" in missed.nlr_reasons[0]
+    met = index.answer("CNC turning centre, unidirectional positioning repeatability 0.8 µm, travel length 0.5 m")
+    assert met.candidates[0].entry == "2B001" and met.candidates[0].why["parameters"]["supported"]
+    assert met.ranked()[0] != "NLR"
+    released = index.answer("Smartphone with full-disk encryption, sold at retail")
+    assert released.ranked()[:2] == ["NLR", "5A002"] and "release cue" in released.nlr_reasons[0]
+
+
 def test_german_descriptions_use_the_term_table(catalog: ControlCatalog) -> None:
     answer = catalog.index().answer("5-Achs-Bearbeitungszentrum, Positioniergenauigkeit 4 µm, für die Luftfahrt")
     assert answer.candidates[0].entry in ("2B001", "2B201")

@@ -329,17 +329,34 @@ def _parameter_evidence(catalog: ControlCatalog, code: str, quantities: list[Sta
 
     provision = catalog.provisions[code]
     ev = evaluate(catalog, provision, quantities)
-    compared = [c for c in _walk_criteria(ev) if "parameter" in c]
+    above: list[dict[str, Any]] = []
     for ancestor in provision.path:  # "as follows" parents rarely carry thresholds, but some do
         own = evaluate(catalog, catalog.provisions[ancestor], quantities, children=False)
-        compared += [c for c in own.criteria if "parameter" in c]
+        above += [c for c in own.criteria if "parameter" in c]
         if own.status == NOT_MET:
             ev.status = NOT_MET
+    compared = above + [c for c in _walk_criteria(ev) if "parameter" in c]
     if not compared:
         return {}
     met = [c for c in compared if c["status"] == MET]
     return {"status": ev.status, "criteria_met": len(met), "sub_item_met": _deepest_met(ev),
+            "supported": _supported(ev, [c["status"] for c in above]),
+            "criteria_not_met": sum(c["status"] == NOT_MET for c in compared),
             "criteria": [{"read_as": c["read_as"], "given": c["given"], "status": c["status"]} for c in compared[:8]]}
+
+
+def _supported(ev: Any, above: list[str]) -> str | None:
+    """A sub-item whose path states at least one met threshold and none missed (the item may well be caught there)."""
+    from dualcheck.controls.parameters import MET, NOT_MET
+
+    path = above + [c["status"] for c in ev.criteria if "parameter" in c]
+    if NOT_MET in path:
+        return None
+    for child in ev.children:
+        found = _supported(child, path)
+        if found:
+            return found
+    return str(ev.code) if MET in path else None
 
 
 def _walk_criteria(ev: Any) -> list[dict[str, Any]]:
@@ -405,6 +422,7 @@ def _diverse(scored: list[tuple[float, str, dict[str, Any]]], top: int,
 
 WEAK_SCORE = 0.12  # below this best score the evidence is weak: a classification review is needed
 PLAUSIBLE_SHARE = 0.6  # candidates within this share of the best score are "plausible"
+LEADING = 3  # the candidates a stated figure must support before "not listed" can rank first
 
 
 def not_listed(catalog: ControlCatalog, text: str, candidates: list[Candidate]) -> tuple[int, list[str], bool]:
@@ -430,6 +448,17 @@ def not_listed(catalog: ControlCatalog, text: str, candidates: list[Candidate]) 
                        + ", ".join(c.code for c in failing))
         return 1, reasons, False
     leading = candidates[0]
+    lead = leading.why.get("parameters", {})
+    supported = [c.code for c in candidates[:LEADING] if c.why.get("parameters", {}).get("supported")]
+    if not supported and (lead.get("status") == "not_met" or lead.get("criteria_not_met")):
+        # a missed threshold is evidence against the candidate, and no other leading one meets any
+        reasons.append(f"{leading.code} misses a threshold the description states and no stated figure "
+                       f"meets a threshold of {', '.join(c.code for c in candidates[:LEADING])}")
+        return 1, reasons, False
+    if cues and not supported:
+        reasons.append("release cue on the leading candidate, and no stated figure meets a threshold of "
+                       f"{', '.join(c.code for c in candidates[:LEADING])}: " + "; ".join(cues))
+        return 1, reasons, False
     words = [t for t in leading.why.get("matched_terms", []) if re.search(r"[a-z]", t)]
     if not words:
         return 1, [f"only numbers of the description occur in {leading.code}: no product term is listed"], True
